@@ -1,0 +1,50 @@
+/**
+ * The composition root's first half: from a validated configuration, open the database
+ * (running every module's migrations) and build the domain services. The command line
+ * uses this alone; `startOperator` (app/operator.ts) adds the protocol front ends.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { AuditTrail, auditMigrations } from '../core/audit.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import { describeDatabase, openDatabase, type Migration } from '../core/database.js';
+import type { Logger } from '../core/logger.js';
+import { MailboxService } from '../directory/mailbox-service.js';
+import { directoryMigrations } from '../directory/migrations.js';
+import { KnexMessageStore } from '../gateway/store/knex-store.js';
+import { storeMigrations } from '../gateway/store/migrations.js';
+
+export const ALL_MIGRATIONS: readonly Migration[] = [...auditMigrations, ...directoryMigrations, ...storeMigrations];
+
+export interface OperatorContext {
+  config: Readonly<Config>;
+  logger: Logger;
+  clock: Clock;
+  db: Knex;
+  audit: AuditTrail;
+  mailboxes: MailboxService;
+  store: KnexMessageStore;
+  paths: { dataDir: string; database: string; messages: string; pki: string };
+  close(): Promise<void>;
+}
+
+export async function openContext(config: Readonly<Config>, logger: Logger, clock: Clock = systemClock): Promise<OperatorContext> {
+  const dataDir = path.resolve(config.server.dataDir);
+  const paths = {
+    dataDir,
+    database: describeDatabase({ url: config.database.url, dataDir }),
+    messages: path.join(dataDir, 'messages'),
+    pki: path.join(dataDir, 'pki'),
+  };
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const db = await openDatabase({ url: config.database.url, dataDir, migrations: ALL_MIGRATIONS });
+  const audit = new AuditTrail(db, clock);
+  const mailboxes = new MailboxService({ db, clock, audit, domains: config.operator.domains, auth: config.auth });
+  const store = new KnexMessageStore({ db, blobDir: paths.messages, clock });
+  return {
+    config, logger, clock, db, audit, mailboxes, store, paths,
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The whole operator in one process: the domain services of app/context.ts plus every
+ * protocol front end (SMTP MX and submission, IMAP, LDAP, webmail) on the configured
+ * ports, with the TLS certificate from configuration or from the development PKI.
+ * `stop()` closes the front ends first (SMTP lets transactions in flight finish), then
+ * the database, so nothing is half-written.
+ */
+import { readFileSync } from 'node:fs';
+import type { Clock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import { ensureDevPki } from '../certs/index.js';
+import { LdapServer } from '../directory/ldap/index.js';
+import { ImapServer } from '../gateway/imap/server.js';
+import { MessageIntake } from '../gateway/pipeline/intake.js';
+import { RecipientResolver } from '../gateway/pipeline/recipients.js';
+import { SmtpFrontEnd } from '../gateway/smtp/server.js';
+import { WebmailServer } from '../webmail/server.js';
+import { openContext, type OperatorContext } from './context.js';
+
+export interface ListeningPorts {
+  smtp: number;
+  submission: number;
+  imap: number;
+  imaps: number | null;
+  ldap: number;
+  webmail: number;
+}
+
+export interface RunningOperator {
+  context: OperatorContext;
+  ports: ListeningPorts;
+  /** PEM of the CA that issued the TLS certificate (the dev CA, or null with a configured certificate). */
+  caCertPem: string | null;
+  stop(): Promise<void>;
+}
+
+interface Closable { close(): Promise<void> }
+
+export async function startOperator(config: Readonly<Config>, logger: Logger, clock?: Clock): Promise<RunningOperator> {
+  const context = await openContext(config, logger, clock);
+  const closables: Closable[] = [];
+  const stop = async (): Promise<void> => {
+    for (const server of closables.reverse()) await server.close().catch((error: Error) => logger.error('close failed', { error }));
+    await context.close();
+  };
+  try {
+    const { tls, caCertPem } = await loadTls(context);
+    const host = config.server.host;
+    const hostname = config.server.hostnames[0] as string;
+
+    const intake = new MessageIntake({
+      store: context.store, recipients: new RecipientResolver(context.mailboxes, config.operator.domains),
+      audit: context.audit, clock: context.clock, hostname,
+    });
+    const smtp = new SmtpFrontEnd({
+      intake, authenticator: context.mailboxes, tls, hostname, maxMessageSize: config.smtp.maxMessageSize,
+      shutdownGraceSeconds: config.smtp.shutdownGraceSeconds, logger: logger.child('smtp'),
+    });
+    closables.push(smtp);
+    const smtpPort = await smtp.listen('mx', config.smtp.mxPort, host);
+    const submissionPort = await smtp.listen('submission', config.smtp.submissionPort, host);
+
+    const imapOptions = {
+      store: context.store, authenticator: context.mailboxes, tls, logger: logger.child('imap'),
+      maxMessageSize: config.smtp.maxMessageSize, hostname,
+    };
+    const imap = new ImapServer(imapOptions);
+    closables.push(imap);
+    const imapPort = await imap.listen(config.imap.port, host);
+    let imapsPort: number | null = null;
+    if (config.imap.tlsPort) {
+      const imaps = new ImapServer({ ...imapOptions, implicitTls: true });
+      closables.push(imaps);
+      imapsPort = await imaps.listen(config.imap.tlsPort, host);
+    }
+
+    const ldap = new LdapServer({ directory: context.mailboxes, baseDn: config.ldap.baseDn, logger: logger.child('ldap') });
+    closables.push(ldap);
+    const ldapPort = await ldap.listen(config.ldap.port, host);
+
+    const webmail = new WebmailServer({
+      authenticator: context.mailboxes, store: context.store, logger: logger.child('webmail'),
+      language: config.webmail.language, publicUrl: config.webmail.publicUrl, operatorName: config.operator.name,
+      audit: context.audit, clock: context.clock,
+    });
+    closables.push(webmail);
+    const webmailPort = await webmail.listen(config.webmail.port, host);
+
+    const ports: ListeningPorts = {
+      smtp: smtpPort, submission: submissionPort, imap: imapPort, imaps: imapsPort, ldap: ldapPort, webmail: webmailPort,
+    };
+    return { context, ports, caCertPem, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function loadTls(context: OperatorContext): Promise<{ tls: { key: string; cert: string }; caCertPem: string | null }> {
+  const { config, logger } = context;
+  if (config.tls.certFile) {
+    return { tls: { cert: readFileSync(config.tls.certFile, 'utf8'), key: readFileSync(config.tls.keyFile, 'utf8') }, caCertPem: null };
+  }
+  const pki = await ensureDevPki({ dir: context.paths.pki, hostnames: [...config.server.hostnames], organisation: config.operator.name });
+  if (pki.created) logger.info('development PKI created', { ca: pki.caCertFile, certificate: pki.serverCertFile });
+  return { tls: { cert: pki.serverCertPem, key: pki.serverKeyPem }, caCertPem: pki.caCertPem };
+}

@@ -1,0 +1,23 @@
+/**
+ * Public surface of the certs module. Other modules import from here only, so that the
+ * internal split (names, keys, profiles, x509, files) can change freely.
+ */
+export { cryptoEngine } from './engine.js';
+export type { CryptoKey, CryptoKeyPair } from './engine.js';
+export { toPem, fromPem, pemBlocks, type PemBlock } from './pem.js';
+export {
+  DEFAULT_KEY_ALGORITHM, generateKeyPair, exportPrivateKeyPem, importPrivateKeyPem, keyAlgorithmOf,
+  type KeyAlgorithm, type KeyPairInfo,
+} from './keys.js';
+export { encodeName, formatName, type DistinguishedName, type SubjectAltName } from './names.js';
+export {
+  PROFILES, KEY_USAGE_BITS, EXTENDED_KEY_USAGE_OIDS,
+  type CertificateProfile, type ProfileName, type KeyUsageName, type ExtendedKeyUsageName,
+} from './profiles.js';
+export {
+  issueCertificate, randomSerial, parseCertificate, certificateDer, findExtension, isCa,
+  subjectAltNamesOf, subjectKeyIdentifierOf, keyIdentifier, OID,
+  type IssueCertificateOptions, type IssuedCertificate, type IssuerSpec, type Validity,
+} from './x509.js';
+export { describeCertificate, fingerprint, type CertificateDescription } from './describe.js';
+export { ensureDevPki, type DevPki, type DevPkiOptions } from './dev-pki.js';

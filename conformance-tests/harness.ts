@@ -1,0 +1,112 @@
+/**
+ * Starts the real operator for end-to-end tests: every server on a free loopback port,
+ * a temporary data folder, SQLite by default or a fresh PostgreSQL database
+ * (`engine: 'postgres'`, server from HYGIE_TEST_POSTGRES_URL). Tests then talk to it
+ * with real clients only.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
+import { startOperator, type RunningOperator } from '../app/operator.js';
+import { loadConfig, type DeepPartial, type Config } from '../core/config.js';
+import { Logger } from '../core/logger.js';
+import type { MailboxSummary } from '../directory/types.js';
+
+export const POSTGRES_URL = process.env.HYGIE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestOperator extends RunningOperator {
+  dataDir: string;
+  config: Readonly<Config>;
+  /** Log lines written while running (warnings and errors, plus info when verbose). */
+  logs: string[];
+  createUser(firstName: string, lastName: string, options?: { rpps?: string; adeli?: string; password?: string }): Promise<MailboxSummary & { password: string }>;
+  /** Stops the operator and removes its data. */
+  dispose(): Promise<void>;
+}
+
+export async function startTestOperator(options: { engine?: 'sqlite' | 'postgres'; overrides?: DeepPartial<Config> } = {}): Promise<TestOperator> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hygie-e2e-'));
+  const database = options.engine === 'postgres' ? await createPostgresDatabase() : undefined;
+  const { config } = loadConfig({
+    file: undefined,
+    env: {},
+    overrides: {
+      server: { dataDir },
+      smtp: { mxPort: 0, submissionPort: 0, shutdownGraceSeconds: 2 },
+      imap: { port: 0 },
+      ldap: { port: 0 },
+      webmail: { port: 0 },
+      database: { url: database?.url ?? '' },
+      ...options.overrides,
+    },
+  });
+  const logs: string[] = [];
+  const logger = new Logger({ level: 'info', format: 'text', write: (line) => logs.push(line) });
+  let running: RunningOperator;
+  try {
+    running = await startOperator(config, logger);
+  } catch (error) {
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    ...running,
+    dataDir,
+    config,
+    logs,
+    async createUser(firstName, lastName, extra = {}) {
+      const password = extra.password ?? `pw-${randomBytes(8).toString('hex')}`;
+      const box = await running.context.mailboxes.createPersonalMailbox({
+        firstName, lastName, password, actor: 'operator:test',
+        ...(extra.rpps ? { rpps: extra.rpps } : {}), ...(extra.adeli ? { adeli: extra.adeli } : {}),
+      });
+      return { ...box, password };
+    },
+    async dispose() {
+      await running.stop();
+      await database?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A new empty database on the test PostgreSQL server, dropped by `drop()`. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 } });
+  const name = `hygie_e2e_${randomBytes(4).toString('hex')}`;
+  try {
+    await admin.raw(`create database ${name}`);
+  } catch (error) {
+    await admin.destroy();
+    throw error;
+  }
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.raw(`drop database if exists ${name} with (force)`);
+      await admin.destroy();
+    },
+  };
+}
+
+/** Whether the test PostgreSQL answers; in CI it must. */
+export async function postgresAvailable(): Promise<boolean> {
+  const probe = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 } });
+  try {
+    await probe.raw('select 1');
+    return true;
+  } catch (error) {
+    if (process.env.CI) throw new Error(`PostgreSQL is required in CI at ${POSTGRES_URL}: ${(error as Error).message}`);
+    return false;
+  } finally {
+    await probe.destroy();
+  }
+}
+
+/** Valid RPPS numbers (Luhn key) for test professionals. */
+export const TEST_RPPS = ['99700218896', '10003456786', '10101010105'];

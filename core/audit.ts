@@ -1,0 +1,91 @@
+/**
+ * The audit trail: who did what, to what, from where, with which outcome.
+ * Every acceptance, delivery, refusal, login and operator action is written here so
+ * that an exchange can be reconstructed in case of dispute. Rows are only ever added.
+ */
+import type { Knex } from 'knex';
+import type { Clock } from './clock.js';
+import { toIso, type Migration } from './database.js';
+
+export type AuditOutcome = 'success' | 'failure';
+
+export interface AuditEvent {
+  /** Dotted action name: `smtp.accept`, `smtp.refuse`, `auth.login`, `mailbox.create`, … */
+  action: string;
+  outcome: AuditOutcome;
+  /** Who acted: a login, `operator:<name>`, `system`, or a remote MTA. */
+  actor?: string;
+  /** What was acted on: a mailbox id, an address, a Message-ID. */
+  subject?: string;
+  /** Protocol the action came through: smtp, submission, imap, webmail, ldap, cli. */
+  channel?: string;
+  /** Remote address of the client, when there is one. */
+  remoteAddress?: string;
+  /** Anything else worth keeping (never passwords, never message bodies). */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditRecord extends Required<Pick<AuditEvent, 'action' | 'outcome'>> {
+  id: number;
+  at: string;
+  actor: string | null;
+  subject: string | null;
+  channel: string | null;
+  remoteAddress: string | null;
+  details: Record<string, unknown>;
+}
+
+export const auditMigrations: Migration[] = [{
+  name: '20261124_00_core_audit',
+  async up(db) {
+    await db.schema.createTable('audit_events', (table) => {
+      table.bigIncrements('id');
+      table.string('at', 32).notNullable().index();
+      table.string('action', 64).notNullable().index();
+      table.string('outcome', 16).notNullable();
+      table.string('actor', 320);
+      table.string('subject', 998).index();
+      table.string('channel', 32);
+      table.string('remote_address', 64);
+      table.text('details').notNullable().defaultTo('{}');
+    });
+  },
+  async down(db) { await db.schema.dropTable('audit_events'); },
+}];
+
+export class AuditTrail {
+  constructor(private readonly db: Knex, private readonly clock: Clock) {}
+
+  /** Records one event; pass a transaction to make the record part of the action it describes. */
+  async record(event: AuditEvent, trx: Knex | Knex.Transaction = this.db): Promise<void> {
+    await trx('audit_events').insert({
+      at: toIso(this.clock.now()),
+      action: event.action,
+      outcome: event.outcome,
+      actor: event.actor ?? null,
+      subject: event.subject ?? null,
+      channel: event.channel ?? null,
+      remote_address: event.remoteAddress ?? null,
+      details: JSON.stringify(event.details ?? {}),
+    });
+  }
+
+  /** The newest events first, optionally of one action or about one subject. */
+  async list(filter: { action?: string; subject?: string; limit?: number } = {}): Promise<AuditRecord[]> {
+    let query = this.db('audit_events').orderBy('id', 'desc').limit(filter.limit ?? 100);
+    if (filter.action) query = query.where('action', filter.action);
+    if (filter.subject) query = query.where('subject', filter.subject);
+    const rows = await query;
+    return rows.map((row) => ({
+      id: Number(row.id),
+      at: row.at,
+      action: row.action,
+      outcome: row.outcome,
+      actor: row.actor,
+      subject: row.subject,
+      channel: row.channel,
+      remoteAddress: row.remote_address,
+      details: JSON.parse(row.details) as Record<string, unknown>,
+    }));
+  }
+}

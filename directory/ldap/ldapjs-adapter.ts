@@ -1,0 +1,143 @@
+/**
+ * The ldapjs side of the boundary: the few shapes of ldapjs 3 request objects we read,
+ * and their translation into our own types (filter tree, scope). ldapjs is
+ * decommissioned upstream; replacing it means rewriting this file and server.ts only.
+ * The shapes are declared here, structurally, because @types/ldapjs describes ldapjs 2
+ * (e.g. it types `scope` as a string where ldapjs 3 gives a number).
+ *
+ * ldapjs 3 quirk handled here: the server decodes the filter from BER, prints it to RFC 4515
+ * text and parses that text again, so every assertion value reaches us escaped
+ * (`Hélène` arrives as `H\c3\a9l\c3\a8ne`, `*` inside a value as `\2a`): we unescape.
+ * A raw backslash followed by two hex digits in a client's value is therefore read as an
+ * escape; names and mail addresses do not contain one.
+ */
+import type { LdapFilter } from './filter.js';
+import type { SearchScope } from './search.js';
+
+/** What we read of an `@ldapjs/filter` object (`FilterString` and its subclasses). */
+export interface LdapjsFilter {
+  readonly type: string;
+  readonly attribute?: string;
+  readonly value?: unknown;
+  readonly clauses?: readonly LdapjsFilter[];
+  /** NotFilter's inner filter. */
+  readonly filter?: LdapjsFilter;
+  readonly initial?: string;
+  readonly any?: readonly string[];
+  readonly final?: string;
+  toString(): string;
+}
+
+export interface LdapjsConnection {
+  readonly remoteAddress?: string;
+}
+
+export interface LdapjsRequest {
+  readonly messageId: number;
+  readonly connection: LdapjsConnection;
+  /** Request controls (RFC 4511 §4.1.11): `type` is the OID. */
+  readonly controls: readonly { readonly type: string; readonly criticality: boolean }[];
+}
+
+export interface LdapjsSearchRequest extends LdapjsRequest {
+  readonly baseObject: { toString(): string };
+  readonly scope: number | string;
+  readonly filter: LdapjsFilter;
+  readonly attributes: readonly string[];
+  readonly sizeLimit: number;
+  readonly typesOnly: boolean;
+}
+
+export interface LdapjsBindRequest extends LdapjsRequest {
+  readonly dn: { toString(): string } | string;
+  readonly credentials: string;
+}
+
+export interface LdapjsCompareRequest extends LdapjsRequest {
+  readonly entry: { toString(): string };
+  readonly attribute: string;
+  readonly value: unknown;
+}
+
+/** Any request with a target DN (add, delete, modify, modify DN). */
+export interface LdapjsWriteRequest extends LdapjsRequest {
+  readonly dn: { toString(): string } | string;
+}
+
+/** ldapjs's response object: set the fields, then `end(resultCode)`; search entries go through `send`. */
+export interface LdapjsResponse {
+  /**
+   * The attributes the client asked for. ldapjs's `send` drops any attribute whose
+   * lower-cased name is not in this list, even with `noFiltering` (so `employeeNumber`
+   * was lost): we choose attributes ourselves and empty it.
+   */
+  attributes: string[];
+  errorMessage: string;
+  matchedDN: string;
+  end(resultCode?: number): void;
+  /** `noFiltering: true`: we already chose the attributes, ldapjs must not filter them again. */
+  send(entry: { dn: string; attributes: Record<string, string[]> }, noFiltering: boolean): void;
+}
+
+export type LdapjsNext = (error?: unknown) => void;
+
+/** ldapjs 3 gives 0/1/2 (RFC 4511 values); older shapes gave names. */
+export function scopeFromLdapjs(scope: number | string): SearchScope | undefined {
+  switch (scope) {
+    case 0: case 'base': return 'base';
+    case 1: case 'one': case 'single': return 'one';
+    case 2: case 'sub': case 'subtree': return 'sub';
+    default: return undefined;
+  }
+}
+
+export function filterFromLdapjs(filter: LdapjsFilter): LdapFilter {
+  const attribute = filter.attribute ?? '';
+  switch (filter.type) {
+    case 'AndFilter': return { type: 'and', filters: (filter.clauses ?? []).map(filterFromLdapjs) };
+    case 'OrFilter': return { type: 'or', filters: (filter.clauses ?? []).map(filterFromLdapjs) };
+    case 'NotFilter':
+      return filter.filter ? { type: 'not', filter: filterFromLdapjs(filter.filter) } : unsupported(filter);
+    case 'EqualityFilter': return { type: 'equality', attribute, value: text(filter.value) };
+    case 'ApproximateFilter': return { type: 'approx', attribute, value: text(filter.value) };
+    case 'GreaterThanEqualsFilter': return { type: 'greaterOrEqual', attribute, value: text(filter.value) };
+    case 'LessThanEqualsFilter': return { type: 'lessOrEqual', attribute, value: text(filter.value) };
+    case 'PresenceFilter': return { type: 'present', attribute };
+    case 'SubstringFilter': {
+      const result: Extract<LdapFilter, { type: 'substrings' }> = { type: 'substrings', attribute, any: (filter.any ?? []).map(unescapeFilterValue) };
+      if (filter.initial) result.initial = unescapeFilterValue(filter.initial);
+      if (filter.final) result.final = unescapeFilterValue(filter.final);
+      return result;
+    }
+    default: return unsupported(filter); // ExtensibleFilter and anything newer
+  }
+}
+
+function unsupported(filter: LdapjsFilter): LdapFilter {
+  return { type: 'unsupported', description: String(filter).replace(/^\(|\)$/g, '') };
+}
+
+/** An assertion value as ldapjs hands it over (escaped text, sometimes a Buffer), unescaped. */
+function text(value: unknown): string {
+  if (Buffer.isBuffer(value)) return unescapeFilterValue(value.toString('utf8'));
+  return value === undefined || value === null ? '' : unescapeFilterValue(String(value));
+}
+
+/** RFC 4515 `\hh` escapes → the bytes they stand for, read as UTF-8. */
+export function unescapeFilterValue(value: string): string {
+  if (!value.includes('\\')) return value;
+  const bytes: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const hex = value[i] === '\\' ? value.slice(i + 1, i + 3) : '';
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      const codePoint = value.codePointAt(i)!;
+      const char = String.fromCodePoint(codePoint);
+      bytes.push(...Buffer.from(char, 'utf8'));
+      i += char.length - 1;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}

@@ -1,0 +1,38 @@
+/** APPEND mailbox [(flags)] [date-time] literal — stored durably before the OK. */
+import { isHygieError } from '../../../core/errors.js';
+import { ArgReader, flagNames } from '../proto/args.js';
+import { normaliseFlags } from '../proto/flags.js';
+import { parseDateTime } from '../proto/imap-date.js';
+import { AUTHENTICATED, bad, no, ok, requireUser, type CommandSpec } from './types.js';
+
+export const append: CommandSpec = {
+  name: 'APPEND',
+  states: AUTHENTICATED,
+  async handler(context, command) {
+    const args = new ArgReader(command.args, command.name);
+    const name = args.mailbox();
+    const flags = args.peek()?.type === 'list' ? normaliseFlags(flagNames(args.list('flags').items, command.name)) : [];
+    let internalDate: Date | undefined;
+    if (args.remaining > 1) {
+      const text = args.string('date-time').toString('latin1');
+      internalDate = parseDateTime(text);
+      if (!internalDate) return bad(`APPEND: invalid date-time "${text.slice(0, 40)}"`);
+    }
+    const message = args.string('message literal');
+    args.end();
+    if (message.length === 0) return no('Empty message');
+    if (message.length > context.limits.maxMessageSize) return no('Message exceeds the maximum size', { name: 'TOOBIG' });
+
+    const user = requireUser(context);
+    const folder = await context.store.getFolder(user.mailboxId, name);
+    if (!folder) return no('Mailbox does not exist', { name: 'TRYCREATE' });
+    try {
+      await context.store.append(user.mailboxId, folder.name, message, internalDate ? { flags, internalDate } : { flags });
+    } catch (error) {
+      if (isHygieError(error, 'MESSAGE_TOO_LARGE')) return no(error.publicText, { name: 'TOOBIG' });
+      if (isHygieError(error, 'MESSAGE_MALFORMED')) return no(error.publicText);
+      throw error;
+    }
+    return ok('APPEND completed');
+  },
+};

@@ -1,0 +1,38 @@
+/** The command registry: verb → spec. A new extension registers its command files here. */
+import { append } from './append.js';
+import { capability } from './capability.js';
+import { close, unselect } from './close.js';
+import { enable } from './enable.js';
+import { expunge } from './expunge.js';
+import { fetch, uidFetch } from './fetch.js';
+import { id } from './id.js';
+import { idle } from './idle.js';
+import { list, lsub } from './list.js';
+import { authenticate, login } from './login.js';
+import { logout } from './logout.js';
+import { namespace } from './namespace.js';
+import { check, noop } from './noop.js';
+import { search, uidSearch } from './search.js';
+import { examine, select } from './select.js';
+import { starttls } from './starttls.js';
+import { status } from './status.js';
+import { store, uidStore } from './store.js';
+import type { CommandSpec } from './types.js';
+import { unsupported } from './unsupported.js';
+
+export function buildCommandRegistry(specs: readonly CommandSpec[]): ReadonlyMap<string, CommandSpec> {
+  const registry = new Map<string, CommandSpec>();
+  for (const spec of specs) {
+    if (registry.has(spec.name)) throw new Error(`IMAP command ${spec.name} registered twice`);
+    registry.set(spec.name, spec);
+  }
+  return registry;
+}
+
+export const COMMANDS: ReadonlyMap<string, CommandSpec> = buildCommandRegistry([
+  capability, noop, check, logout, id,
+  starttls, login, authenticate,
+  enable, namespace, list, lsub, status, select, examine, append, idle,
+  close, unselect, expunge, fetch, uidFetch, store, uidStore, search, uidSearch,
+  ...unsupported,
+]);

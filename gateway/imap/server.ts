@@ -1,0 +1,95 @@
+/**
+ * The IMAP listener: accepts connections (plain with STARTTLS, or implicit TLS), runs one
+ * ImapSession per connection, and on close says BYE to every session before stopping.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from '../../core/logger.js';
+import type { Authenticator } from '../../directory/types.js';
+import type { MessageStore } from '../store/types.js';
+import { COMMANDS } from './commands/index.js';
+import { DEFAULT_SESSION_LIMITS, ImapSession, type SessionLimits } from './session.js';
+
+export interface ImapServerOptions {
+  store: MessageStore;
+  authenticator: Authenticator;
+  /** PEM server key and certificate (chain). */
+  tls: { key: string; cert: string };
+  /** TLS from the first byte (port 993); otherwise plain with STARTTLS (port 143). */
+  implicitTls?: boolean;
+  logger: Logger;
+  /** Largest message APPEND accepts, in bytes (advertised as APPENDLIMIT). */
+  maxMessageSize: number;
+  /** Name in the greeting. */
+  hostname: string;
+  /** Overrides of the session limits and timeouts (tests shorten them). */
+  limits?: Partial<Omit<SessionLimits, 'maxMessageSize'>>;
+}
+
+/** How long close() lets sessions go after their BYE before destroying the sockets. */
+const CLOSE_GRACE_MS = 2_000;
+
+export class ImapServer {
+  private readonly options: ImapServerOptions;
+  private readonly server: net.Server;
+  private readonly sessions = new Set<ImapSession>();
+  private readonly secureContext: tls.SecureContext;
+  private readonly limits: SessionLimits;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(options: ImapServerOptions) {
+    this.options = options;
+    this.secureContext = tls.createSecureContext({ key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2' });
+    this.limits = { ...DEFAULT_SESSION_LIMITS, ...options.limits, maxMessageSize: options.maxMessageSize };
+    this.server = net.createServer((socket) => this.accept(socket));
+    this.server.on('error', (error) => options.logger.error('listener error', { error }));
+  }
+
+  /** Starts listening; resolves with the port actually bound (useful with port 0). */
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        const address = this.server.address() as net.AddressInfo;
+        this.options.logger.info('listening', { host, port: address.port, tls: this.options.implicitTls ? 'implicit' : 'starttls' });
+        resolve(address.port);
+      });
+    });
+  }
+
+  /** Stops accepting, sends `* BYE` to every session and waits for them to close. */
+  async close(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const sessions = [...this.sessions].map((session) => session.shutdown('Server shutting down'));
+    const grace = setTimeout(() => { for (const socket of this.sockets) socket.destroy(); }, CLOSE_GRACE_MS);
+    await Promise.all(sessions);
+    clearTimeout(grace);
+    await stopped;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  private accept(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    this.sockets.add(socket);
+    const session = new ImapSession(socket, {
+      store: this.options.store,
+      authenticator: this.options.authenticator,
+      logger: this.options.logger,
+      secureContext: this.secureContext,
+      implicitTls: this.options.implicitTls ?? false,
+      hostname: this.options.hostname,
+      limits: this.limits,
+      commands: COMMANDS,
+    });
+    this.sessions.add(session);
+    void session.start().finally(() => {
+      this.sessions.delete(session);
+      this.sockets.delete(socket);
+    });
+  }
+}

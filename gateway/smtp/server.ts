@@ -1,0 +1,182 @@
+/**
+ * The SMTP front end: an MX listener (mail from other MTAs, no AUTH) and a submission
+ * listener (STARTTLS, then AUTH PLAIN/LOGIN, then mail from the user's own addresses),
+ * both over smtp-server. Each hook translates one SMTP step into a call to the message
+ * pipeline (gateway/pipeline) and its result or error into a reply; no domain logic here.
+ */
+import type { AddressInfo } from 'node:net';
+import {
+  SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse,
+  type SMTPServerDataStream, type SMTPServerSession,
+} from 'smtp-server';
+import type { Logger } from '../../core/logger.js';
+import type { Authenticator, AuthenticatedUser } from '../../directory/types.js';
+import type { MessageIntake } from '../pipeline/intake.js';
+import type { IntakeChannel, LocalRecipient, PeerInfo } from '../pipeline/types.js';
+import { hideAuthBeforeTls } from './auth-after-tls.js';
+import { smtpReply, smtpReplyFor } from './replies.js';
+
+export interface SmtpFrontEndOptions {
+  intake: MessageIntake;
+  authenticator: Authenticator;
+  tls: { key: string; cert: string };
+  hostname: string;
+  maxMessageSize: number;
+  /** Seconds transactions in flight may take to finish on close before the 421. */
+  shutdownGraceSeconds: number;
+  logger: Logger;
+}
+
+type Callback<T = void> = (error?: Error | null, value?: T) => void;
+
+export class SmtpFrontEnd {
+  private readonly servers = new Map<IntakeChannel, SMTPServer>();
+  private readonly resolved = new WeakMap<SMTPServerAddress, LocalRecipient>();
+  private closing = false;
+
+  constructor(private readonly options: SmtpFrontEndOptions) {
+    hideAuthBeforeTls();
+    this.servers.set('mx', this.createServer('mx'));
+    this.servers.set('submission', this.createServer('submission'));
+  }
+
+  /** Starts one listener; returns the port actually bound (useful with port 0). */
+  async listen(channel: IntakeChannel, port: number, host: string): Promise<number> {
+    const server = this.servers.get(channel) as SMTPServer;
+    await new Promise<void>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.listen(port, host, () => {
+        server.server.off('error', reject);
+        resolve();
+      });
+    });
+    return (server.server.address() as AddressInfo).port;
+  }
+
+  /** Refuses new transactions with 421, lets those in flight finish, then closes. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.servers.values()].map((server) => new Promise<void>((resolve) => {
+      if (!server.server.listening) return resolve();
+      server.close(() => resolve());
+    })));
+  }
+
+  private createServer(channel: IntakeChannel): SMTPServer {
+    const submission = channel === 'submission';
+    return new SMTPServer({
+      name: this.options.hostname,
+      banner: submission ? 'Hygie submission service' : 'Hygie ESMTP',
+      key: this.options.tls.key,
+      cert: this.options.tls.cert,
+      minVersion: 'TLSv1.2',
+      size: this.options.maxMessageSize,
+      authMethods: ['PLAIN', 'LOGIN'],
+      authOptional: !submission,
+      allowInsecureAuth: false,
+      disabledCommands: submission ? [] : ['AUTH'],
+      closeTimeout: this.options.shutdownGraceSeconds * 1000,
+      logger: false,
+      disableReverseLookup: true,
+      onConnect: (session, callback) => this.onConnect(session, callback),
+      onAuth: (auth, session, callback) => void this.onAuth(auth, session, callback),
+      onMailFrom: (address, session, callback) => void this.onMailFrom(channel, address, session, callback),
+      onRcptTo: (address, session, callback) => void this.onRcptTo(channel, address, session, callback),
+      onData: (stream, session, callback) => void this.onData(channel, stream, session, callback),
+    });
+  }
+
+  private onConnect(session: SMTPServerSession, callback: Callback): void {
+    if (this.closing) return callback(smtpReplyFor('SHUTTING_DOWN'));
+    callback();
+  }
+
+  private async onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: Callback<SMTPServerAuthenticationResponse>): Promise<void> {
+    try {
+      const user = await this.options.authenticator.authenticate(auth.username ?? '', auth.password ?? '', {
+        channel: 'submission', remoteAddress: session.remoteAddress,
+      });
+      this.options.logger.info('authenticated', { session: session.id, login: user.login, remote: session.remoteAddress });
+      callback(null, { user });
+    } catch (error) {
+      this.options.logger.info('authentication refused', { session: session.id, login: auth.username, remote: session.remoteAddress });
+      callback(smtpReply(error));
+    }
+  }
+
+  private async onMailFrom(channel: IntakeChannel, address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): Promise<void> {
+    if (this.closing) return callback(smtpReplyFor('SHUTTING_DOWN'));
+    try {
+      await this.options.intake.checkSender(address.address, peerOf(channel, session));
+      callback();
+    } catch (error) {
+      this.refused(channel, session, 'MAIL FROM', error);
+      callback(smtpReply(error));
+    }
+  }
+
+  private async onRcptTo(channel: IntakeChannel, address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): Promise<void> {
+    try {
+      const recipient = await this.options.intake.resolveRecipient(address.address, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', peerOf(channel, session));
+      this.resolved.set(address, recipient);
+      callback();
+    } catch (error) {
+      this.refused(channel, session, 'RCPT TO', error, { rcptTo: address.address });
+      callback(smtpReply(error));
+    }
+  }
+
+  private async onData(channel: IntakeChannel, stream: SMTPServerDataStream, session: SMTPServerSession, callback: Callback<string>): Promise<void> {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => {
+      if (!stream.sizeExceeded) chunks.push(chunk);
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        stream.once('end', resolve);
+        stream.once('error', reject);
+      });
+    } catch (error) {
+      return callback(smtpReply(error));
+    }
+    if (stream.sizeExceeded) {
+      const error = smtpReplyFor('MESSAGE_TOO_LARGE');
+      this.refused(channel, session, 'DATA', error, { size: stream.byteLength });
+      return callback(error);
+    }
+    const envelope = {
+      mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      rcptTo: session.envelope.rcptTo.map((r) => r.address),
+    };
+    const peer = peerOf(channel, session);
+    try {
+      const recipients: LocalRecipient[] = [];
+      for (const rcpt of session.envelope.rcptTo) {
+        recipients.push(this.resolved.get(rcpt) ?? await this.options.intake.resolveRecipient(rcpt.address, envelope.mailFrom, peer));
+      }
+      const accepted = await this.options.intake.accept(Buffer.concat(chunks), envelope, recipients, peer);
+      this.options.logger.info('message accepted', {
+        queueId: accepted.queueId, channel, from: envelope.mailFrom, to: envelope.rcptTo.join(','), size: accepted.size,
+      });
+      callback(null, `2.0.0 Message stored as ${accepted.queueId}`);
+    } catch (error) {
+      this.refused(channel, session, 'DATA', error);
+      callback(smtpReply(error));
+    }
+  }
+
+  private refused(channel: IntakeChannel, session: SMTPServerSession, stage: string, error: unknown, fields: Record<string, unknown> = {}): void {
+    this.options.logger.info('refused', { channel, stage, session: session.id, remote: session.remoteAddress, reason: (error as Error).message, ...fields });
+  }
+}
+
+function peerOf(channel: IntakeChannel, session: SMTPServerSession): PeerInfo {
+  return {
+    channel,
+    remoteAddress: session.remoteAddress,
+    clientName: session.hostNameAppearsAs || session.clientHostname,
+    tls: session.tlsOptions ? { protocol: session.tlsOptions.version ?? '', cipher: session.tlsOptions.name } : null,
+    user: (session.user as AuthenticatedUser | undefined) ?? null,
+    sessionId: session.id,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Message bodies as content-addressed files (`<dir>/ab/<sha256>`), written once and
+ * never modified: the same message delivered to several mailboxes is stored once.
+ * A write is durable before `put` resolves (temporary file fsynced, renamed, folder
+ * fsynced), so the database row that points at it may then be committed.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export class BlobStore {
+  constructor(private readonly dir: string) {}
+
+  async put(content: Buffer): Promise<string> {
+    const id = createHash('sha256').update(content).digest('hex');
+    const target = this.pathOf(id);
+    if (await exists(target)) return id;
+    const folder = path.dirname(target);
+    await fs.mkdir(folder, { recursive: true, mode: 0o700 });
+    const temporary = path.join(folder, `.${id}.${randomBytes(6).toString('hex')}.tmp`);
+    const handle = await fs.open(temporary, 'wx', 0o600);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temporary, target);
+    await syncFolder(folder);
+    return id;
+  }
+
+  async get(id: string): Promise<Buffer> {
+    if (!/^[0-9a-f]{64}$/.test(id)) throw new Error(`invalid blob id ${id}`);
+    return fs.readFile(this.pathOf(id));
+  }
+
+  private pathOf(id: string): string {
+    return path.join(this.dir, id.slice(0, 2), id);
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** fsync a folder so that a rename into it survives a crash. */
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await fs.open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

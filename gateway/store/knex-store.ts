@@ -1,0 +1,253 @@
+/**
+ * MessageStore over knex (SQLite or PostgreSQL) and fsynced content-addressed files.
+ * Each change takes the folder row first (an UPDATE that bumps uid_next / highest_modseq),
+ * which serialises writers of one folder on PostgreSQL; SQLite has one writer anyway.
+ * Watchers are woken in-process after commit.
+ */
+import { EventEmitter } from 'node:events';
+import type { Knex } from 'knex';
+import type { Clock } from '../../core/clock.js';
+import { toBoolean, toIso } from '../../core/database.js';
+import { BlobStore } from './blob-store.js';
+import { summariseHeaders } from './header-summary.js';
+import type {
+  AppendOptions, AppendResult, FlagUpdateMode, Folder, FolderChange, MessageStore, MessageSummary, SpecialUse,
+} from './types.js';
+
+export const DEFAULT_FOLDERS: ReadonlyArray<{ name: string; specialUse: SpecialUse | null }> = [
+  { name: 'INBOX', specialUse: null },
+  { name: 'Sent', specialUse: '\\Sent' },
+  { name: 'Drafts', specialUse: '\\Drafts' },
+  { name: 'Trash', specialUse: '\\Trash' },
+  { name: 'Junk', specialUse: '\\Junk' },
+  { name: 'Archive', specialUse: '\\Archive' },
+];
+
+export class MessageNotFoundError extends Error {
+  constructor(folderId: number, uid: number) {
+    super(`no message with UID ${uid} in folder ${folderId}`);
+    this.name = 'MessageNotFoundError';
+  }
+}
+
+export class KnexMessageStore implements MessageStore {
+  private readonly db: Knex;
+  private readonly blobs: BlobStore;
+  private readonly clock: Clock;
+  private readonly events = new EventEmitter();
+
+  constructor(options: { db: Knex; blobDir: string; clock: Clock }) {
+    this.db = options.db;
+    this.blobs = new BlobStore(options.blobDir);
+    this.clock = options.clock;
+    this.events.setMaxListeners(0);
+  }
+
+  async listFolders(mailboxId: number): Promise<Folder[]> {
+    let rows = await this.db('folders').where({ mailbox_id: mailboxId }).orderBy('id');
+    if (rows.length === 0) {
+      await this.createDefaultFolders(mailboxId);
+      rows = await this.db('folders').where({ mailbox_id: mailboxId }).orderBy('id');
+    }
+    return rows.map(toFolder);
+  }
+
+  async getFolder(mailboxId: number, name: string): Promise<Folder | undefined> {
+    const wanted = name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
+    return (await this.listFolders(mailboxId)).find((f) => f.name === wanted);
+  }
+
+  async listMessages(folderId: number): Promise<MessageSummary[]> {
+    const rows = await this.db('messages').where({ folder_id: folderId }).orderBy('uid');
+    return rows.map(toSummary);
+  }
+
+  async readMessage(folderId: number, uid: number): Promise<Buffer> {
+    const row = await this.db('messages').where({ folder_id: folderId, uid }).first('blob_id');
+    if (!row) throw new MessageNotFoundError(folderId, uid);
+    return this.blobs.get(row.blob_id);
+  }
+
+  async append(mailboxId: number, folderName: string, raw: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
+    const folder = await this.getFolder(mailboxId, folderName);
+    if (!folder) throw new Error(`mailbox ${mailboxId} has no folder "${folderName}"`);
+    const [result] = await this.insertCopies([folder.id], raw, options);
+    return result as AppendResult;
+  }
+
+  async deliver(mailboxIds: readonly number[], raw: Buffer, options: AppendOptions = {}): Promise<AppendResult[]> {
+    const folderIds: number[] = [];
+    for (const mailboxId of new Set(mailboxIds)) {
+      const inbox = await this.getFolder(mailboxId, 'INBOX');
+      if (!inbox) throw new Error(`mailbox ${mailboxId} has no INBOX`);
+      folderIds.push(inbox.id);
+    }
+    return this.insertCopies(folderIds, raw, options);
+  }
+
+  async updateFlags(folderId: number, uids: readonly number[], flags: readonly string[], mode: FlagUpdateMode): Promise<MessageSummary[]> {
+    if (uids.length === 0) return [];
+    const changes: FolderChange[] = [];
+    const updated = await this.db.transaction(async (trx) => {
+      const rows = await trx('messages').where({ folder_id: folderId }).whereIn('uid', [...uids]).orderBy('uid');
+      const results: MessageSummary[] = [];
+      let modseq: number | undefined;
+      for (const row of rows) {
+        const current = splitFlags(row.flags);
+        const next = applyFlags(current, flags, mode);
+        if (sameFlags(current, next)) {
+          results.push(toSummary(row));
+          continue;
+        }
+        modseq ??= await this.bumpFolder(trx, folderId, 0);
+        await trx('messages').where({ id: row.id }).update({ flags: next.join(' '), modseq });
+        await trx('message_changes').insert({ folder_id: folderId, modseq, uid: row.uid, kind: 'flags', flags: next.join(' ') });
+        changes.push({ kind: 'flags', folderId, uid: Number(row.uid), modseq, flags: next });
+        results.push(toSummary({ ...row, flags: next.join(' '), modseq }));
+      }
+      return results;
+    });
+    this.emit(changes);
+    return updated;
+  }
+
+  async expunge(folderId: number, uids?: readonly number[]): Promise<number[]> {
+    const changes: FolderChange[] = [];
+    const removed = await this.db.transaction(async (trx) => {
+      let query = trx('messages').where({ folder_id: folderId });
+      if (uids) query = query.whereIn('uid', [...uids]);
+      const rows = (await query.orderBy('uid').select('id', 'uid', 'flags'))
+        .filter((row) => uids !== undefined || splitFlags(row.flags).includes('\\Deleted'));
+      if (rows.length === 0) return [];
+      const modseq = await this.bumpFolder(trx, folderId, 0);
+      const ids = rows.map((row) => row.id);
+      for (let i = 0; i < ids.length; i += 500) await trx('messages').whereIn('id', ids.slice(i, i + 500)).delete();
+      const journal = rows.map((row) => ({ folder_id: folderId, modseq, uid: row.uid, kind: 'expunge', flags: null }));
+      for (let i = 0; i < journal.length; i += 200) await trx('message_changes').insert(journal.slice(i, i + 200));
+      for (const row of rows) changes.push({ kind: 'expunge', folderId, uid: Number(row.uid), modseq });
+      return rows.map((row) => Number(row.uid));
+    });
+    this.emit(changes);
+    return removed;
+  }
+
+  async changesSince(folderId: number, sinceModseq: number): Promise<FolderChange[]> {
+    const rows = await this.db('message_changes').where({ folder_id: folderId }).where('modseq', '>', sinceModseq).orderBy('id');
+    return rows.map((row): FolderChange => {
+      const base = { folderId, uid: Number(row.uid), modseq: Number(row.modseq) };
+      if (row.kind === 'flags') return { kind: 'flags', ...base, flags: splitFlags(row.flags) };
+      return { kind: row.kind as 'exists' | 'expunge', ...base };
+    });
+  }
+
+  watch(folderId: number, listener: (change: FolderChange) => void): () => void {
+    const event = `folder:${folderId}`;
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
+  }
+
+  /** Writes the body once, then one message row per folder, all in one transaction. */
+  private async insertCopies(folderIds: readonly number[], raw: Buffer, options: AppendOptions): Promise<AppendResult[]> {
+    const blobId = await this.blobs.put(raw);
+    const summary = await summariseHeaders(raw);
+    const internalDate = toIso(options.internalDate ?? this.clock.now());
+    const flags = normaliseFlags(options.flags ?? []);
+    const changes: FolderChange[] = [];
+    const results = await this.db.transaction(async (trx) => {
+      const out: AppendResult[] = [];
+      for (const folderId of folderIds) {
+        const modseq = await this.bumpFolder(trx, folderId, 1);
+        const folder = await trx('folders').where({ id: folderId }).first('uid_next', 'uid_validity');
+        const uid = Number(folder.uid_next) - 1;
+        await trx('messages').insert({
+          folder_id: folderId, uid, modseq, flags: flags.join(' '), internal_date: internalDate, size: raw.length,
+          blob_id: blobId, subject: summary.subject, from_text: summary.from, message_id: summary.messageId,
+          sent_at: summary.sentAt ? toIso(summary.sentAt) : null,
+        });
+        await trx('message_changes').insert({ folder_id: folderId, modseq, uid, kind: 'exists', flags: null });
+        changes.push({ kind: 'exists', folderId, uid, modseq });
+        out.push({ folderId, uidValidity: Number(folder.uid_validity), uid });
+      }
+      return out;
+    });
+    this.emit(changes);
+    return results;
+  }
+
+  /** Bumps the folder's modseq (and UID counter); returns the new modseq. Locks the folder row until commit. */
+  private async bumpFolder(trx: Knex.Transaction, folderId: number, uids: number): Promise<number> {
+    await trx('folders').where({ id: folderId }).increment({ uid_next: uids, highest_modseq: 1 });
+    const row = await trx('folders').where({ id: folderId }).first('highest_modseq');
+    return Number(row.highest_modseq);
+  }
+
+  private async createDefaultFolders(mailboxId: number): Promise<void> {
+    const uidValidity = Math.floor(this.clock.now().getTime() / 1000);
+    const rows = DEFAULT_FOLDERS.map((f) => ({
+      mailbox_id: mailboxId, name: f.name, special_use: f.specialUse, uid_validity: uidValidity, uid_next: 1,
+      highest_modseq: 1, subscribed: true,
+    }));
+    await this.db('folders').insert(rows).onConflict(['mailbox_id', 'name']).ignore();
+  }
+
+  private emit(changes: readonly FolderChange[]): void {
+    for (const change of changes) this.events.emit(`folder:${change.folderId}`, change);
+  }
+}
+
+const SYSTEM_FLAGS = new Map(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft'].map((f) => [f.toLowerCase(), f]));
+
+/** System flags in their canonical case, keywords as given, no duplicates, `\Recent` dropped (session-only). */
+export function normaliseFlags(flags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const flag of flags) {
+    if (flag.toLowerCase() === '\\recent') continue;
+    const canonical = SYSTEM_FLAGS.get(flag.toLowerCase()) ?? flag;
+    if (!out.some((f) => f.toLowerCase() === canonical.toLowerCase())) out.push(canonical);
+  }
+  return out;
+}
+
+function applyFlags(current: string[], flags: readonly string[], mode: FlagUpdateMode): string[] {
+  const given = normaliseFlags(flags);
+  if (mode === 'replace') return given;
+  if (mode === 'add') return normaliseFlags([...current, ...given]);
+  const removed = new Set(given.map((f) => f.toLowerCase()));
+  return current.filter((f) => !removed.has(f.toLowerCase()));
+}
+
+function sameFlags(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((f) => b.includes(f));
+}
+
+function splitFlags(text: string | null): string[] {
+  return text ? text.split(' ').filter(Boolean) : [];
+}
+
+function toFolder(row: Record<string, unknown>): Folder {
+  return {
+    id: Number(row.id),
+    mailboxId: Number(row.mailbox_id),
+    name: String(row.name),
+    specialUse: (row.special_use as SpecialUse | null) ?? null,
+    uidValidity: Number(row.uid_validity),
+    uidNext: Number(row.uid_next),
+    highestModseq: Number(row.highest_modseq),
+    subscribed: toBoolean(row.subscribed),
+  };
+}
+
+function toSummary(row: Record<string, unknown>): MessageSummary {
+  return {
+    folderId: Number(row.folder_id),
+    uid: Number(row.uid),
+    modseq: Number(row.modseq),
+    flags: splitFlags(row.flags as string),
+    internalDate: new Date(String(row.internal_date)),
+    size: Number(row.size),
+    subject: String(row.subject ?? ''),
+    from: String(row.from_text ?? ''),
+    messageId: (row.message_id as string | null) ?? null,
+    sentAt: row.sent_at ? new Date(String(row.sent_at)) : null,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The message store as the protocol front ends see it (IMAP, webmail, the SMTP
+ * pipeline). Folders belong to a directory mailbox (`mailboxId`); every change bumps
+ * the folder's modseq and is written to a change journal that IDLE and webmail alerts
+ * follow. Implementations: KnexMessageStore (SQLite / PostgreSQL + fsynced files).
+ */
+
+/** RFC 6154 special-use attributes of the folders every mailbox gets. */
+export type SpecialUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive';
+
+export interface Folder {
+  id: number;
+  mailboxId: number;
+  /** Full name, `/`-separated; `INBOX` is always named so. */
+  name: string;
+  specialUse: SpecialUse | null;
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: number;
+  subscribed: boolean;
+}
+
+export interface MessageSummary {
+  folderId: number;
+  uid: number;
+  modseq: number;
+  /** System flags (`\Seen`, `\Answered`, `\Flagged`, `\Deleted`, `\Draft`) and keywords. */
+  flags: string[];
+  internalDate: Date;
+  /** Size in bytes of the raw message (RFC822.SIZE). */
+  size: number;
+  /** Decoded header fields kept for listings and search; the raw message stays authoritative. */
+  subject: string;
+  from: string;
+  messageId: string | null;
+  sentAt: Date | null;
+}
+
+export type FlagUpdateMode = 'add' | 'remove' | 'replace';
+
+export type FolderChange =
+  | { kind: 'exists'; folderId: number; uid: number; modseq: number }
+  | { kind: 'flags'; folderId: number; uid: number; modseq: number; flags: string[] }
+  | { kind: 'expunge'; folderId: number; uid: number; modseq: number };
+
+export interface AppendOptions {
+  flags?: string[];
+  internalDate?: Date;
+}
+
+export interface AppendResult {
+  folderId: number;
+  uidValidity: number;
+  uid: number;
+}
+
+export interface MessageStore {
+  /** The mailbox's folders, creating the default set (INBOX, Sent, Drafts, Trash, Junk, Archive) on first use. */
+  listFolders(mailboxId: number): Promise<Folder[]>;
+  /** One folder by name (`INBOX` matched case-insensitively), or undefined. */
+  getFolder(mailboxId: number, name: string): Promise<Folder | undefined>;
+  /** Messages of a folder, ordered by UID (sequence number = index + 1). */
+  listMessages(folderId: number): Promise<MessageSummary[]>;
+  /** The raw RFC 5322 bytes of one message; throws if it does not exist. */
+  readMessage(folderId: number, uid: number): Promise<Buffer>;
+  /** Stores a message in a folder, durably, before resolving. */
+  append(mailboxId: number, folderName: string, raw: Buffer, options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Delivers one message to the INBOX of each mailbox, in one transaction: either every
+   * copy is stored and the change committed (files fsynced), or none is.
+   */
+  deliver(mailboxIds: readonly number[], raw: Buffer, options?: AppendOptions): Promise<AppendResult[]>;
+  /** Changes flags of the given UIDs; returns the updated summaries (with new modseq). */
+  updateFlags(folderId: number, uids: readonly number[], flags: readonly string[], mode: FlagUpdateMode): Promise<MessageSummary[]>;
+  /** Removes the given UIDs (or every `\Deleted` message when `uids` is omitted); returns the UIDs removed. */
+  expunge(folderId: number, uids?: readonly number[]): Promise<number[]>;
+  /** Journal entries of a folder with modseq greater than `sinceModseq`, oldest first. */
+  changesSince(folderId: number, sinceModseq: number): Promise<FolderChange[]>;
+  /** Called after each committed change of the folder; returns a function that unsubscribes. */
+  watch(folderId: number, listener: (change: FolderChange) => void): () => void;
+}
