@@ -7,10 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { CLI } from './harness.js';
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../app/cli.js');
 
 describe('hygie command line', () => {
   let dataDir: string;

@@ -4,15 +4,20 @@
  * (`engine: 'postgres'`, server from HYGIE_TEST_POSTGRES_URL). Tests then talk to it
  * with real clients only.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
 import { startOperator, type RunningOperator } from '../app/operator.js';
 import { loadConfig, type DeepPartial, type Config } from '../core/config.js';
 import { Logger } from '../core/logger.js';
 import type { MailboxSummary } from '../directory/types.js';
+
+/** The compiled command line, as `npm start` and `npm run hygie` run it. */
+export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../app/cli.js');
 
 export const POSTGRES_URL = process.env.HYGIE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -110,3 +115,53 @@ export async function postgresAvailable(): Promise<boolean> {
 
 /** Valid RPPS numbers (Luhn key) for test professionals. */
 export const TEST_RPPS = ['99700218896', '10003456786', '10101010105'];
+
+export interface SpawnedOperator {
+  child: ChildProcess;
+  output: string[];
+  ports: Record<string, number>;
+}
+
+/**
+ * Runs `hygie start` as its own process (as `npm start` does) on free ports, and waits
+ * until it logs where it listens; the ports are read from that log.
+ */
+export async function spawnOperator(dataDir: string, env: Record<string, string> = {}): Promise<SpawnedOperator> {
+  const child = spawn(process.execPath, [CLI, 'start'], {
+    env: {
+      PATH: process.env.PATH ?? '', HYGIE_SERVER_DATA_DIR: dataDir, HYGIE_SMTP_MX_PORT: '0', HYGIE_SMTP_SUBMISSION_PORT: '0',
+      HYGIE_IMAP_PORT: '0', HYGIE_LDAP_PORT: '0', HYGIE_WEBMAIL_PORT: '0', ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const ports: Record<string, number> = {};
+  const patterns: Array<[string, RegExp]> = [
+    ['smtp', /SMTP \(MX, inbound\)\s+smtp:\/\/127\.0\.0\.1:(\d+)/], ['submission', /SMTP submission\s+smtp:\/\/127\.0\.0\.1:(\d+)/],
+    ['imap', /IMAP\s+imap:\/\/127\.0\.0\.1:(\d+)/], ['ldap', /LDAP directory\s+ldap:\/\/127\.0\.0\.1:(\d+)/],
+    ['webmail', /Webmail\s+http:\/\/127\.0\.0\.1:(\d+)/],
+  ];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not started in time:\n${output.join('')}`)), 30_000);
+    const onData = (chunk: Buffer): void => {
+      output.push(chunk.toString('utf8'));
+      const text = output.join('');
+      for (const [name, pattern] of patterns) {
+        const match = pattern.exec(text);
+        if (match) ports[name] = Number(match[1]);
+      }
+      if (/Domains\s/.test(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}:\n${output.join('')}`));
+    });
+  });
+  return { child, output, ports };
+}
+

@@ -4,61 +4,16 @@
  * in flight finishes and is stored, a new one on an open session gets 421.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { spawnOperator, type SpawnedOperator } from './harness.js';
+import { CLI } from './harness.js';
 import { SmtpDialog } from './smtp-dialog.js';
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../app/cli.js');
-
-interface Started {
-  child: ChildProcess;
-  output: string[];
-  ports: Record<string, number>;
-}
-
-async function startProcess(dataDir: string): Promise<Started> {
-  const child = spawn(process.execPath, [CLI, 'start'], {
-    env: {
-      PATH: process.env.PATH ?? '', HYGIE_SERVER_DATA_DIR: dataDir, HYGIE_SMTP_MX_PORT: '0', HYGIE_SMTP_SUBMISSION_PORT: '0',
-      HYGIE_IMAP_PORT: '0', HYGIE_LDAP_PORT: '0', HYGIE_WEBMAIL_PORT: '0', HYGIE_SMTP_SHUTDOWN_GRACE_SECONDS: '5',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const ports: Record<string, number> = {};
-  const patterns: Array<[string, RegExp]> = [
-    ['smtp', /SMTP \(MX, inbound\)\s+smtp:\/\/127\.0\.0\.1:(\d+)/], ['submission', /SMTP submission\s+smtp:\/\/127\.0\.0\.1:(\d+)/],
-    ['imap', /IMAP\s+imap:\/\/127\.0\.0\.1:(\d+)/], ['ldap', /LDAP directory\s+ldap:\/\/127\.0\.0\.1:(\d+)/],
-    ['webmail', /Webmail\s+http:\/\/127\.0\.0\.1:(\d+)/],
-  ];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not started in time:\n${output.join('')}`)), 30_000);
-    const onData = (chunk: Buffer): void => {
-      output.push(chunk.toString('utf8'));
-      const text = output.join('');
-      for (const [name, pattern] of patterns) {
-        const match = pattern.exec(text);
-        if (match) ports[name] = Number(match[1]);
-      }
-      if (/Domains\s/.test(text)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}:\n${output.join('')}`));
-    });
-  });
-  return { child, output, ports };
-}
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
@@ -96,12 +51,12 @@ async function greeting(port: number, expect: RegExp, command: string): Promise<
 
 describe('hygie start (a real process)', () => {
   let dataDir: string;
-  let started: Started;
+  let started: SpawnedOperator;
 
   before(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'hygie-start-'));
     rmSync(dataDir, { recursive: true });
-    started = await startProcess(dataDir);
+    started = await spawnOperator(dataDir, { HYGIE_SMTP_SHUTDOWN_GRACE_SECONDS: '5' });
   });
   after(() => {
     if (started?.child.exitCode === null) started.child.kill('SIGKILL');

@@ -56,18 +56,10 @@ export interface Authenticator {
   authenticate(login: string, password: string, context: AuthContext): Promise<AuthenticatedUser>;
 }
 
-/** A published mailbox as the LDAP service and address book show it. */
-export interface PublishedEntry {
+/** A published mailbox as the LDAP service and address book show it: no credentials, no activity. */
+export type PublishedEntry = Pick<MailboxSummary, 'type' | 'displayName' | 'firstName' | 'lastName' | 'rpps' | 'adeli' | 'profession' | 'addresses'> & {
   mailboxId: number;
-  type: MailboxType;
-  displayName: string;
-  firstName: string | null;
-  lastName: string | null;
-  rpps: string | null;
-  adeli: string | null;
-  profession: string | null;
-  addresses: MailboxAddress[];
-}
+};
 
 /** Read access to what the directory publishes (anonymous LDAP sees only this). */
 export interface PublishedDirectory {

@@ -11,10 +11,10 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { AuditEvent } from '../core/audit.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { isHygieError } from '../core/errors.js';
+import { listenOn } from '../core/listen.js';
 import type { Logger } from '../core/logger.js';
 import type { Authenticator } from '../directory/types.js';
 import type { Folder, MessageStore } from '../gateway/store/types.js';
@@ -144,19 +144,12 @@ export class WebmailServer {
   }
 
   /** Starts listening; resolves with the port actually bound (useful with port 0). */
-  listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error): void => reject(error);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        this.sweepTimer = setInterval(() => this.sessions.sweep(), SWEEP_INTERVAL_MS);
-        this.sweepTimer.unref();
-        const address = this.server.address() as AddressInfo;
-        this.logger.info('webmail listening', { host, port: address.port, publicUrl: this.options.publicUrl });
-        resolve(address.port);
-      });
-    });
+  async listen(port: number, host: string): Promise<number> {
+    const bound = await listenOn(this.server, port, host);
+    this.sweepTimer = setInterval(() => this.sessions.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+    this.logger.info('webmail listening', { host, port: bound, publicUrl: this.options.publicUrl });
+    return bound;
   }
 
   /** Stops accepting connections, lets requests in flight finish (2 s at most) and forgets every session. */

@@ -277,14 +277,21 @@ test('other sessions\' changes: EXISTS during IDLE, EXPUNGE held back during FET
   }
 });
 
-test('timeouts: an unauthenticated connection is closed after its delay', async () => {
-  const quick = await startTestBed({ limits: { unauthenticatedTimeoutMs: 300 } });
-  const client = await RawClient.connect(quick.port);
+test('limits before login: inactivity timeout and number of commands', async () => {
+  const quick = await startTestBed({ limits: { unauthenticatedTimeoutMs: 300, maxCommandsBeforeLogin: 2 } });
+  const idle = await RawClient.connect(quick.port);
+  const chatty = await RawClient.connect(quick.port);
   try {
-    await client.readLine();
-    assert.equal(await client.readUntilClosed(), '* BYE Autologout: idle for too long\r\n');
+    await chatty.readLine();
+    assert.deepEqual(await chatty.command('n1', 'NOOP'), ['n1 OK NOOP completed']);
+    assert.deepEqual(await chatty.command('n2', 'NOOP'), ['n2 OK NOOP completed']);
+    chatty.write('n3 NOOP\r\n');
+    assert.equal(await chatty.readUntilClosed(), '* BYE Too many commands before login\r\n');
+    await idle.readLine();
+    assert.equal(await idle.readUntilClosed(), '* BYE Autologout: idle for too long\r\n');
   } finally {
-    client.close();
+    idle.close();
+    chatty.close();
     await quick.close();
   }
 });

@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { listenOn } from '../../core/listen.js';
 import type { Logger } from '../../core/logger.js';
 import type { Authenticator } from '../../directory/types.js';
 import type { MessageStore } from '../store/types.js';
@@ -46,17 +47,10 @@ export class ImapServer {
   }
 
   /** Starts listening; resolves with the port actually bound (useful with port 0). */
-  listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error): void => reject(error);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        const address = this.server.address() as net.AddressInfo;
-        this.options.logger.info('listening', { host, port: address.port, tls: this.options.implicitTls ? 'implicit' : 'starttls' });
-        resolve(address.port);
-      });
-    });
+  async listen(port: number, host: string): Promise<number> {
+    const bound = await listenOn(this.server, port, host);
+    this.options.logger.info('listening', { host, port: bound, tls: this.options.implicitTls ? 'implicit' : 'starttls' });
+    return bound;
   }
 
   /** Stops accepting, sends `* BYE` to every session and waits for them to close. */

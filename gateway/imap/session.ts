@@ -28,6 +28,8 @@ export interface SessionLimits extends ImapLimits {
   maxLiteralBeforeLogin: number;
   /** BAD responses tolerated before the connection is closed. */
   maxBadCommands: number;
+  /** Commands allowed before login (a client that never logs in is not kept forever). */
+  maxCommandsBeforeLogin: number;
   /** Inactivity allowed before login, in ms. */
   unauthenticatedTimeoutMs: number;
   /** Inactivity allowed after login (IDLE included), in ms. */
@@ -38,6 +40,7 @@ export const DEFAULT_SESSION_LIMITS: Omit<SessionLimits, 'maxMessageSize'> = {
   maxLineLength: 64 * 1024,
   maxLiteralBeforeLogin: 8 * 1024,
   maxBadCommands: 20,
+  maxCommandsBeforeLogin: 50,
   unauthenticatedTimeoutMs: 60_000,
   idleTimeoutMs: 30 * 60_000,
 };
@@ -77,6 +80,7 @@ export class ImapSession implements CommandContext {
   private busy = false;
   private closed = false;
   private badCommands = 0;
+  private commandsBeforeLogin = 0;
   private timer: NodeJS.Timeout | undefined;
   private lineWaiter: ((line: Buffer | null) => void) | undefined;
   private afterResponse: 'starttls' | 'logout' | undefined;
@@ -148,6 +152,7 @@ export class ImapSession implements CommandContext {
 
   readLine(): Promise<Buffer | null> {
     if (this.closed) return Promise.resolve(null);
+    if (this.socket.isPaused()) this.socket.resume();
     return new Promise((resolve) => {
       this.lineWaiter = resolve;
       this.deliverLine();
@@ -293,10 +298,15 @@ export class ImapSession implements CommandContext {
         return;
       } else {
         this.busy = true;
-        void this.run(event.bytes).finally(() => {
-          this.busy = false;
-          this.pump();
-        });
+        void this.run(event.bytes)
+          .catch((error: unknown) => {
+            this.logger.error('session failed', { session: this.id, error });
+            this.bye('Internal server error');
+          })
+          .finally(() => {
+            this.busy = false;
+            this.pump();
+          });
         return;
       }
     }
@@ -305,6 +315,10 @@ export class ImapSession implements CommandContext {
   // ---- command execution ----------------------------------------------------------
 
   private async run(bytes: Buffer): Promise<void> {
+    if (this.state === 'not-authenticated' && ++this.commandsBeforeLogin > this.limits.maxCommandsBeforeLogin) {
+      this.bye('Too many commands before login');
+      return;
+    }
     let command: ParsedCommand;
     try {
       command = parseCommand(bytes);

@@ -4,11 +4,11 @@
  * both over smtp-server. Each hook translates one SMTP step into a call to the message
  * pipeline (gateway/pipeline) and its result or error into a reply; no domain logic here.
  */
-import type { AddressInfo } from 'node:net';
 import {
   SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse,
   type SMTPServerDataStream, type SMTPServerSession,
 } from 'smtp-server';
+import { listenOn } from '../../core/listen.js';
 import type { Logger } from '../../core/logger.js';
 import type { Authenticator, AuthenticatedUser } from '../../directory/types.js';
 import type { MessageIntake } from '../pipeline/intake.js';
@@ -42,15 +42,7 @@ export class SmtpFrontEnd {
 
   /** Starts one listener; returns the port actually bound (useful with port 0). */
   async listen(channel: IntakeChannel, port: number, host: string): Promise<number> {
-    const server = this.servers.get(channel) as SMTPServer;
-    await new Promise<void>((resolve, reject) => {
-      server.server.once('error', reject);
-      server.listen(port, host, () => {
-        server.server.off('error', reject);
-        resolve();
-      });
-    });
-    return (server.server.address() as AddressInfo).port;
+    return listenOn((this.servers.get(channel) as SMTPServer).server, port, host);
   }
 
   /** Refuses new transactions with 421, lets those in flight finish, then closes. */

@@ -1,6 +1,6 @@
 import { ArgReader } from '../proto/args.js';
 import { atom } from '../proto/compiler.js';
-import { ANY_STATE, ok, type CommandSpec } from './types.js';
+import { ANY_STATE, bad, ok, type CommandSpec } from './types.js';
 
 /** RFC 2971. The client's parameters are only logged; the server names itself, without a version. */
 export const id: CommandSpec = {
@@ -15,7 +15,7 @@ export const id: CommandSpec = {
       for (const item of params.items.slice(0, 60)) pairs.push(item.type === 'list' ? '()' : item.type === 'atom' ? item.value : item.value.toString('utf8').slice(0, 100));
       context.logger.debug('client id', { session: context.id, id: pairs.join(' ') });
     } else if (!(params.type === 'atom' && params.value.toUpperCase() === 'NIL')) {
-      return { status: 'BAD', text: 'ID expects a list or NIL' };
+      return bad('ID expects a list or NIL');
     }
     await context.send([atom('ID'), ['name', 'Hygie', 'vendor', 'Hygie']]);
     return ok('ID completed');

@@ -25,8 +25,14 @@ export function buildBodyStructure(part: MimePart, extensible: boolean): Respons
   ];
   if (type === 'text') {
     out.push(part.lineCount);
-  } else if (type === 'message' && subtype === 'rfc822' && part.message) {
-    out.push(buildEnvelope(part.message.headers), buildBodyStructure(part.message, extensible), part.lineCount);
+  } else if (type === 'message' && subtype === 'rfc822') {
+    // Past the nesting limit the inner message is not parsed; the grammar still wants an envelope and a body.
+    const inner = part.message;
+    out.push(
+      inner ? buildEnvelope(inner.headers) : [null, null, null, null, null, null, null, null, null, null],
+      inner ? buildBodyStructure(inner, extensible) : ['text', 'plain', null, null, null, '7BIT', 0, 0],
+      part.lineCount,
+    );
   }
   if (extensible) {
     out.push(nonEmpty(headerValue(part.headers, 'content-md5')), disposition(part), language(part), location(part));

@@ -112,8 +112,3 @@ function canQuote(value: string): boolean {
   }
   return true;
 }
-
-/** An astring that may go out as an atom (mailbox names in LIST stay readable). */
-export function astring(value: string): ResponseValue {
-  return /^[A-Za-z0-9!#$&'+,\-./:;<=>?@^_`|~]+$/.test(value) && value.toUpperCase() !== 'NIL' ? atom(value) : value;
-}

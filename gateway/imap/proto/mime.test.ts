@@ -137,3 +137,9 @@ test('address lists: quoted names, comments, routes, bare addresses', () => {
     { kind: 'mailbox', name: null, route: null, mailbox: 'nobody', host: null },
   ]);
 });
+
+test('an encapsulated message always gets an envelope and a body, even when wrongly encoded', () => {
+  const raw = Buffer.from('Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA==\r\n');
+  assert.equal(wire(buildBodyStructure(parseMime(raw), false)),
+    '("message" "rfc822" NIL NIL NIL "BASE64" 18 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "us-ascii") NIL NIL "7BIT" 0 0) 1)');
+});

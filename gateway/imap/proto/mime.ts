@@ -87,10 +87,11 @@ function parsePart(raw: Buffer, start: number, end: number, fallback: ContentTyp
     // A multipart with no parts cannot be described in BODYSTRUCTURE: give it one empty part.
     if (ranges.length === 0) ranges.push([end, end]);
     for (const [childStart, childEnd] of ranges) {
-      if (budget.parts > MAX_PARTS) break;
+      if (budget.parts > MAX_PARTS && part.children.length > 0) break;
       part.children.push(parsePart(raw, childStart, childEnd, childDefault, depth + 1, budget));
     }
-  } else if (contentType.type === 'message' && contentType.subtype === 'rfc822' && !['base64', 'quoted-printable'].includes(encoding)) {
+  } else if (contentType.type === 'message' && contentType.subtype === 'rfc822') {
+    // Parsed even when (wrongly) transfer-encoded: BODYSTRUCTURE's grammar requires the inner envelope and body.
     part.message = parsePart(raw, bodyStart, end, defaultContentType(), depth + 1, budget);
   }
   return part;
