@@ -17,8 +17,8 @@ after(async () => {
   await bed.close();
 });
 
-const PRE_TLS_CAPS = 'IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE STARTTLS LOGINDISABLED';
-const AUTHED_CAPS = 'IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE APPENDLIMIT=1048576';
+const PRE_TLS_CAPS = 'IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE UIDPLUS MOVE STARTTLS LOGINDISABLED';
+const AUTHED_CAPS = 'IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE UIDPLUS MOVE APPENDLIMIT=1048576';
 
 async function connectTls(): Promise<RawClient> {
   const client = await RawClient.connect(bed.port);
@@ -73,7 +73,7 @@ test('STARTTLS: commands pipelined in clear after it are discarded, not run', as
     assert.deepEqual(await client.readUntilTagged('c1'), ['c1 OK Begin TLS negotiation now']);
     await client.startTls(bed.ca);
     assert.deepEqual(await client.command('c3', 'CAPABILITY'), [
-      '* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE AUTH=PLAIN',
+      '* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE UIDPLUS MOVE AUTH=PLAIN',
       'c3 OK CAPABILITY completed',
     ]);
     assert.deepEqual(await client.command('c4', 'STARTTLS'), ['c4 BAD TLS is already active']);
@@ -159,7 +159,8 @@ test('APPEND with a synchronising literal, flags and date; EXAMINE is read-only;
     client.write(`f1 APPEND Drafts (\\Draft) "24-Nov-2026 10:00:00 +0100" {${size}}\r\n`);
     assert.equal(await client.readLine(), '+ Ready for literal data');
     client.write(`${message}\r\n`);
-    assert.deepEqual(await client.readUntilTagged('f1'), ['f1 OK APPEND completed']);
+    const draftsFolder = await bed.store.getFolder(bed.user.mailboxId, 'Drafts');
+    assert.deepEqual(await client.readUntilTagged('f1'), [`f1 OK [APPENDUID ${draftsFolder!.uidValidity} 1] APPEND completed`]);
     assert.deepEqual(await client.command('f2', 'STATUS Drafts (MESSAGES UNSEEN UIDNEXT)'), ['* STATUS "Drafts" (MESSAGES 1 UNSEEN 1 UIDNEXT 2)', 'f2 OK STATUS completed']);
     const drafts = await bed.store.getFolder(bed.user.mailboxId, 'Drafts');
     assert.deepEqual(await client.command('f3', 'EXAMINE Drafts'), [

@@ -129,7 +129,7 @@ export class ImapSession implements CommandContext {
   // ---- CommandContext -------------------------------------------------------------
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE'];
+    const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE', 'UIDPLUS', 'MOVE'];
     if (this.state === 'not-authenticated') {
       caps.push(...(this.secure ? ['AUTH=PLAIN'] : ['STARTTLS', 'LOGINDISABLED']));
     } else {

@@ -11,7 +11,7 @@ import { toBoolean, toIso } from '../../core/database.js';
 import { BlobStore } from './blob-store.js';
 import { summariseHeaders } from './header-summary.js';
 import type {
-  AppendOptions, AppendResult, FlagUpdateMode, Folder, FolderChange, MessageStore, MessageSummary, SpecialUse,
+  AppendOptions, AppendResult, CopyResult, FlagUpdateMode, Folder, FolderChange, MessageStore, MessageSummary, SpecialUse,
 } from './types.js';
 
 export const DEFAULT_FOLDERS: ReadonlyArray<{ name: string; specialUse: SpecialUse | null }> = [
@@ -146,32 +146,58 @@ export class KnexMessageStore implements MessageStore {
     return () => this.events.off(event, listener);
   }
 
+  async copy(folderId: number, uids: readonly number[], targetFolderId: number): Promise<CopyResult> {
+    const changes: FolderChange[] = [];
+    const result = await this.db.transaction(async (trx) => {
+      const target = await trx('folders').where({ id: targetFolderId }).first('uid_validity');
+      if (!target) throw new Error(`no folder ${targetFolderId}`);
+      const rows = uids.length === 0 ? [] : await trx('messages').where({ folder_id: folderId }).whereIn('uid', [...uids]).orderBy('uid');
+      const mapping: Array<{ from: number; to: number }> = [];
+      for (const row of rows) {
+        const { uid, change } = await this.insertRow(trx, targetFolderId, { ...row, flags: splitFlags(row.flags) });
+        changes.push(change);
+        mapping.push({ from: Number(row.uid), to: uid });
+      }
+      return { uidValidity: Number(target.uid_validity), mapping };
+    });
+    this.emit(changes);
+    return result;
+  }
+
   /** Writes the body once, then one message row per folder, all in one transaction. */
   private async insertCopies(folderIds: readonly number[], raw: Buffer, options: AppendOptions): Promise<AppendResult[]> {
     const blobId = await this.blobs.put(raw);
     const summary = await summariseHeaders(raw);
-    const internalDate = toIso(options.internalDate ?? this.clock.now());
-    const flags = normaliseFlags(options.flags ?? []);
+    const row: MessageRowFields = {
+      internal_date: toIso(options.internalDate ?? this.clock.now()), size: raw.length, blob_id: blobId,
+      subject: summary.subject, from_text: summary.from, message_id: summary.messageId,
+      sent_at: summary.sentAt ? toIso(summary.sentAt) : null, flags: normaliseFlags(options.flags ?? []),
+    };
     const changes: FolderChange[] = [];
     const results = await this.db.transaction(async (trx) => {
       const out: AppendResult[] = [];
       for (const folderId of folderIds) {
-        const modseq = await this.bumpFolder(trx, folderId, 1);
-        const folder = await trx('folders').where({ id: folderId }).first('uid_next', 'uid_validity');
-        const uid = Number(folder.uid_next) - 1;
-        await trx('messages').insert({
-          folder_id: folderId, uid, modseq, flags: flags.join(' '), internal_date: internalDate, size: raw.length,
-          blob_id: blobId, subject: summary.subject, from_text: summary.from, message_id: summary.messageId,
-          sent_at: summary.sentAt ? toIso(summary.sentAt) : null,
-        });
-        await trx('message_changes').insert({ folder_id: folderId, modseq, uid, kind: 'exists', flags: null });
-        changes.push({ kind: 'exists', folderId, uid, modseq });
-        out.push({ folderId, uidValidity: Number(folder.uid_validity), uid });
+        const { uid, uidValidity, change } = await this.insertRow(trx, folderId, row);
+        changes.push(change);
+        out.push({ folderId, uidValidity, uid });
       }
       return out;
     });
     this.emit(changes);
     return results;
+  }
+
+  /** One new message row (next UID, new modseq) and its journal entry. */
+  private async insertRow(trx: Knex.Transaction, folderId: number, row: MessageRowFields): Promise<{ uid: number; uidValidity: number; change: FolderChange }> {
+    const modseq = await this.bumpFolder(trx, folderId, 1);
+    const folder = await trx('folders').where({ id: folderId }).first('uid_next', 'uid_validity');
+    const uid = Number(folder.uid_next) - 1;
+    await trx('messages').insert({
+      folder_id: folderId, uid, modseq, flags: row.flags.join(' '), internal_date: row.internal_date, size: row.size,
+      blob_id: row.blob_id, subject: row.subject, from_text: row.from_text, message_id: row.message_id, sent_at: row.sent_at,
+    });
+    await trx('message_changes').insert({ folder_id: folderId, modseq, uid, kind: 'exists', flags: null });
+    return { uid, uidValidity: Number(folder.uid_validity), change: { kind: 'exists', folderId, uid, modseq } };
   }
 
   /** Bumps the folder's modseq (and UID counter); returns the new modseq. Locks the folder row until commit. */
@@ -193,6 +219,18 @@ export class KnexMessageStore implements MessageStore {
   private emit(changes: readonly FolderChange[]): void {
     for (const change of changes) this.events.emit(`folder:${change.folderId}`, change);
   }
+}
+
+/** The columns a new message row takes from its source (a delivery, or the message copied). */
+interface MessageRowFields {
+  flags: string[];
+  internal_date: string;
+  size: number;
+  blob_id: string;
+  subject: string;
+  from_text: string;
+  message_id: string | null;
+  sent_at: string | null;
 }
 
 const SYSTEM_FLAGS = new Map(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft'].map((f) => [f.toLowerCase(), f]));

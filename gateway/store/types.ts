@@ -54,6 +54,13 @@ export interface AppendResult {
   uid: number;
 }
 
+export interface CopyResult {
+  /** UIDVALIDITY of the target folder. */
+  uidValidity: number;
+  /** Source UID → new UID in the target folder, ascending by source UID. */
+  mapping: Array<{ from: number; to: number }>;
+}
+
 export interface MessageStore {
   /** The mailbox's folders, creating the default set (INBOX, Sent, Drafts, Trash, Junk, Archive) on first use. */
   listFolders(mailboxId: number): Promise<Folder[]>;
@@ -72,6 +79,8 @@ export interface MessageStore {
   deliver(mailboxIds: readonly number[], raw: Buffer, options?: AppendOptions): Promise<AppendResult[]>;
   /** Changes flags of the given UIDs; returns the updated summaries (with new modseq). */
   updateFlags(folderId: number, uids: readonly number[], flags: readonly string[], mode: FlagUpdateMode): Promise<MessageSummary[]>;
+  /** Copies the given UIDs (flags and internal date kept) to another folder of the same mailbox, in one transaction. */
+  copy(folderId: number, uids: readonly number[], targetFolderId: number): Promise<CopyResult>;
   /** Removes the given UIDs (or every `\Deleted` message when `uids` is omitted); returns the UIDs removed. */
   expunge(folderId: number, uids?: readonly number[]): Promise<number[]>;
   /** Journal entries of a folder with modseq greater than `sinceModseq`, oldest first. */

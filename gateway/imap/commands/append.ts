@@ -26,13 +26,14 @@ export const append: CommandSpec = {
     const user = requireUser(context);
     const folder = await context.store.getFolder(user.mailboxId, name);
     if (!folder) return no('Mailbox does not exist', { name: 'TRYCREATE' });
+    let stored;
     try {
-      await context.store.append(user.mailboxId, folder.name, message, internalDate ? { flags, internalDate } : { flags });
+      stored = await context.store.append(user.mailboxId, folder.name, message, internalDate ? { flags, internalDate } : { flags });
     } catch (error) {
       if (isHygieError(error, 'MESSAGE_TOO_LARGE')) return no(error.publicText, { name: 'TOOBIG' });
       if (isHygieError(error, 'MESSAGE_MALFORMED')) return no(error.publicText);
       throw error;
     }
-    return ok('APPEND completed');
+    return ok('APPEND completed', { name: 'APPENDUID', args: [stored.uidValidity, stored.uid] });
   },
 };

@@ -1,20 +1,38 @@
+/** EXPUNGE, and UIDPLUS's UID EXPUNGE (only the given UIDs that are \Deleted). */
 import { ArgReader } from '../proto/args.js';
 import { atom } from '../proto/compiler.js';
-import { no, ok, SELECTED, selectedView, type CommandSpec } from './types.js';
+import type { ParsedCommand } from '../proto/tokens.js';
+import { no, ok, SELECTED, selectedView, type CommandContext, type CommandResult, type CommandSpec } from './types.js';
 
 export const expunge: CommandSpec = {
   name: 'EXPUNGE',
   states: SELECTED,
-  async handler(context, command) {
-    new ArgReader(command.args, command.name).end();
-    const view = selectedView(context);
-    if (view.readOnly) return no('Mailbox is read-only');
-    const removed = await context.store.expunge(view.folder.id);
-    // Ascending UIDs, each reported with its sequence number at the time it goes.
-    for (const uid of removed) {
-      const seq = view.remove(uid);
-      if (seq !== undefined) await context.send([seq, atom('EXPUNGE')]);
-    }
-    return ok('EXPUNGE completed');
-  },
+  handler: (context, command) => expungeDeleted(context, command, false),
 };
+
+export const uidExpunge: CommandSpec = {
+  name: 'UID EXPUNGE',
+  states: SELECTED,
+  handler: (context, command) => expungeDeleted(context, command, true),
+};
+
+async function expungeDeleted(context: CommandContext, command: ParsedCommand, byUid: boolean): Promise<CommandResult> {
+  const args = new ArgReader(command.args, command.name);
+  const set = byUid ? args.sequenceSet() : undefined;
+  args.end();
+  const view = selectedView(context);
+  if (view.readOnly) return no('Mailbox is read-only');
+  let uids: number[] | undefined;
+  if (set) {
+    const deleted = new Set((await context.store.listMessages(view.folder.id)).filter((m) => m.flags.includes('\\Deleted')).map((m) => m.uid));
+    uids = view.resolve(set, true).map((ref) => ref.uid).filter((uid) => deleted.has(uid));
+    if (uids.length === 0) return ok(`${command.name} completed`);
+  }
+  const removed = await context.store.expunge(view.folder.id, uids);
+  // Ascending UIDs, each reported with its sequence number at the time it goes.
+  for (const uid of removed) {
+    const seq = view.remove(uid);
+    if (seq !== undefined) await context.send([seq, atom('EXPUNGE')]);
+  }
+  return ok(`${command.name} completed`);
+}

@@ -2,8 +2,9 @@
 import { append } from './append.js';
 import { capability } from './capability.js';
 import { close, unselect } from './close.js';
+import { copy, move, uidCopy, uidMove } from './copy.js';
 import { enable } from './enable.js';
-import { expunge } from './expunge.js';
+import { expunge, uidExpunge } from './expunge.js';
 import { fetch, uidFetch } from './fetch.js';
 import { id } from './id.js';
 import { idle } from './idle.js';
@@ -33,6 +34,7 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = buildCommandRegistry([
   capability, noop, check, logout, id,
   starttls, login, authenticate,
   enable, namespace, list, lsub, status, select, examine, append, idle,
-  close, unselect, expunge, fetch, uidFetch, store, uidStore, search, uidSearch,
+  close, unselect, expunge, uidExpunge, fetch, uidFetch, store, uidStore, search, uidSearch,
+  copy, uidCopy, move, uidMove,
   ...unsupported,
 ]);

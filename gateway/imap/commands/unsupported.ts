@@ -3,7 +3,7 @@
  * (a valid, understood request we cannot honour) rather than BAD, which would count
  * toward the bad-command limit. Each goes away when its own command file is written.
  */
-import { AUTHENTICATED, no, SELECTED, type CommandSpec } from './types.js';
+import { AUTHENTICATED, no, type CommandSpec } from './types.js';
 
 function notYet(name: string, states = AUTHENTICATED): CommandSpec {
   return {
@@ -21,6 +21,4 @@ export const unsupported: CommandSpec[] = [
   notYet('RENAME'),
   notYet('SUBSCRIBE'),
   notYet('UNSUBSCRIBE'),
-  notYet('COPY', SELECTED),
-  notYet('UID COPY', SELECTED),
 ];

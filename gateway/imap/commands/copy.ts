@@ -1,0 +1,45 @@
+/**
+ * COPY / UID COPY (RFC 3501), MOVE / UID MOVE (RFC 6851), with UIDPLUS's COPYUID
+ * (RFC 4315). Mail clients delete by moving to Trash, so these matter from day one.
+ * A MOVE is a copy then an expunge of the sources, the expunges reported untagged.
+ */
+import { ArgReader } from '../proto/args.js';
+import { atom, type ResponseCode } from '../proto/compiler.js';
+import type { ParsedCommand } from '../proto/tokens.js';
+import { resolveMessages } from './message-set.js';
+import { no, ok, requireUser, SELECTED, selectedView, type CommandContext, type CommandResult, type CommandSpec } from './types.js';
+
+export const copy: CommandSpec = { name: 'COPY', states: SELECTED, notifications: 'no-expunge', handler: (c, cmd) => transfer(c, cmd, false, false) };
+export const uidCopy: CommandSpec = { name: 'UID COPY', states: SELECTED, handler: (c, cmd) => transfer(c, cmd, true, false) };
+export const move: CommandSpec = { name: 'MOVE', states: SELECTED, handler: (c, cmd) => transfer(c, cmd, false, true) };
+export const uidMove: CommandSpec = { name: 'UID MOVE', states: SELECTED, handler: (c, cmd) => transfer(c, cmd, true, true) };
+
+async function transfer(context: CommandContext, command: ParsedCommand, byUid: boolean, moving: boolean): Promise<CommandResult> {
+  const view = selectedView(context);
+  const args = new ArgReader(command.args, command.name);
+  const set = args.sequenceSet();
+  const name = args.mailbox();
+  args.end();
+  if (moving && view.readOnly) return no('Mailbox is read-only');
+
+  const target = await context.store.getFolder(requireUser(context).mailboxId, name);
+  if (!target) return no('Mailbox does not exist', { name: 'TRYCREATE' });
+  const refs = resolveMessages(view, set, byUid);
+  if (refs.length === 0) return ok(`${command.name} completed`);
+
+  const result = await context.store.copy(view.folder.id, refs.map((ref) => ref.uid), target.id);
+  const code: ResponseCode | undefined = result.mapping.length === 0 ? undefined : {
+    name: 'COPYUID',
+    args: [result.uidValidity, atom(result.mapping.map((m) => m.from).join(',')), atom(result.mapping.map((m) => m.to).join(','))],
+  };
+  if (!moving) return ok(`${command.name} completed`, code);
+
+  // RFC 6851 §4.3: COPYUID goes in an untagged OK before the expunges.
+  if (code) await context.sendStatus('OK', 'Moved', code);
+  const removed = await context.store.expunge(view.folder.id, result.mapping.map((m) => m.from));
+  for (const uid of removed) {
+    const seq = view.remove(uid);
+    if (seq !== undefined) await context.send([seq, atom('EXPUNGE')]);
+  }
+  return ok(`${command.name} completed`);
+}
