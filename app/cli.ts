@@ -19,8 +19,10 @@ const USAGE = `Usage: hygie [--config FILE] COMMAND
 Commands:
   start                              run the operator (SMTP, submission, IMAP, LDAP, webmail)
   mailbox create --first-name F --last-name L [--rpps N | --adeli N] [--profession P]
-                 (--password P | --password-stdin)
+                 (--password P | --password-stdin) [--namesake]
                                      create a personal mailbox and its addresses
+                                     (--namesake: another person with the same names,
+                                     whose addresses get a number: jean.martin2@…)
   mailbox list [--json]              list mailboxes and their addresses
   mailbox passwd ADDRESS (--password P | --password-stdin)
                                      set a new password
@@ -41,6 +43,7 @@ const OPTIONS = {
   profession: { type: 'string' },
   password: { type: 'string' },
   'password-stdin': { type: 'boolean' },
+  namesake: { type: 'boolean' },
   json: { type: 'boolean' },
   limit: { type: 'string' },
   action: { type: 'string' },
@@ -94,7 +97,7 @@ async function mailboxCommand(context: OperatorContext, sub: string | undefined,
       const lastName = required(values['last-name'], '--last-name');
       if (values.rpps && values.adeli) throw new UsageError('give --rpps or --adeli, not both');
       const mailbox = await context.mailboxes.createPersonalMailbox({
-        firstName, lastName, password: await readPassword(values), actor,
+        firstName, lastName, password: await readPassword(values), actor, namesake: values.namesake ?? false,
         ...(values.rpps ? { rpps: values.rpps } : {}),
         ...(values.adeli ? { adeli: values.adeli } : {}),
         ...(values.profession ? { profession: values.profession } : {}),

@@ -54,11 +54,20 @@ describe('hygie command line', () => {
     assert.match(nopw.stderr, /password is required/);
   });
 
+  test('the same names twice are refused unless --namesake is given', () => {
+    const again = run(['mailbox', 'create', '--first-name', 'Paul', '--last-name', 'Martin', '--password', 'un mot de passe long']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /paul\.martin@esante-demo\.test already belongs to mailbox \d+/);
+    const namesake = run(['mailbox', 'create', '--first-name', 'Paul', '--last-name', 'Martin', '--namesake', '--password', 'un mot de passe long']);
+    assert.equal(namesake.code, 0, namesake.stderr);
+    assert.match(namesake.stdout, /paul\.martin2@esante-demo\.test/);
+  });
+
   test('mailbox list shows boxes, and passwd changes the password', () => {
     const list = run(['mailbox', 'list', '--json']);
     assert.equal(list.code, 0, list.stderr);
     const boxes = JSON.parse(list.stdout) as Array<{ displayName: string; addresses: unknown[] }>;
-    assert.deepEqual(boxes.map((b) => [b.displayName, b.addresses.length]), [["Hélène D'Aubigné", 3], ['Paul Martin', 2]]);
+    assert.deepEqual(boxes.map((b) => [b.displayName, b.addresses.length]), [["Hélène D'Aubigné", 3], ['Paul Martin', 2], ['Paul Martin', 2]]);
     const passwd = run(['mailbox', 'passwd', 'paul.martin@esante-demo.test', '--password', 'nouveau mot de passe']);
     assert.equal(passwd.code, 0, passwd.stderr);
     const unknown = run(['mailbox', 'passwd', 'personne@esante-demo.test', '--password', 'nouveau mot de passe']);

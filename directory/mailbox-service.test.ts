@@ -43,8 +43,10 @@ test('the same RPPS twice is refused', async () => {
     (e: unknown) => isHygieError(e, 'MAILBOX_DUPLICATE') && /RPPS 99700218896/.test(e.message));
 });
 
-test('a namesake gets numbered addresses; a social worker gets no MSSanté address', async () => {
-  const box = await service.createPersonalMailbox({ firstName: 'Helene', lastName: 'Durand', password: 'another long secret', actor: 't' });
+test('the same names again are refused unless declared a namesake, which gets numbered addresses', async () => {
+  await assert.rejects(service.createPersonalMailbox({ firstName: 'Helene', lastName: 'Durand', password: 'another long secret', actor: 't' }),
+    (e: unknown) => isHygieError(e, 'ADDRESS_TAKEN') && /helene\.durand@esante-demo\.test already belongs to mailbox \d+/.test(e.message));
+  const box = await service.createPersonalMailbox({ firstName: 'Helene', lastName: 'Durand', password: 'another long secret', namesake: true, actor: 't' });
   assert.equal(box.isHealthProfessional, false);
   assert.deepEqual(box.addresses.map((a) => a.address), ['helene.durand2@esante-demo.test', 'helene.durand2.demo@apicrypt.test']);
 });

@@ -33,6 +33,12 @@ export interface NewPersonalMailbox {
   adeli?: string;
   profession?: string;
   password: string;
+  /**
+   * Another person with the same names: number the addresses (jean.martin2…). Without it
+   * a name already in use is refused, so that running the same creation twice does not
+   * make a second mailbox for one person.
+   */
+  namesake?: boolean;
   /** Who asks, for the audit trail (`operator:<name>`). */
   actor: string;
 }
@@ -75,7 +81,7 @@ export class MailboxService implements Authenticator, PublishedDirectory {
 
     const id = await this.db.transaction(async (trx) => {
       await this.refuseDuplicateIdentity(trx, rpps, adeli);
-      const addresses = await this.freeAddresses(trx, firstName, lastName, isHealth);
+      const addresses = await this.freeAddresses(trx, firstName, lastName, isHealth, input.namesake ?? false);
       const [row] = await trx('mailboxes').insert({
         type: 'PER', display_name: `${firstName} ${lastName}`, first_name: firstName, last_name: lastName,
         rpps, adeli, profession: input.profession?.trim() || null, is_health: isHealth, published: true,
@@ -182,15 +188,19 @@ export class MailboxService implements Authenticator, PublishedDirectory {
     }
   }
 
-  /** The first namesake suffix whose addresses are all free. */
-  private async freeAddresses(trx: Knex.Transaction, firstName: string, lastName: string, isHealth: boolean): Promise<MailboxAddress[]> {
+  /** The plain addresses if free; with `namesake`, the first numbered set whose addresses are all free. */
+  private async freeAddresses(trx: Knex.Transaction, firstName: string, lastName: string, isHealth: boolean, namesake: boolean): Promise<MailboxAddress[]> {
     for (let suffix = 1; suffix <= MAX_NAMESAKES; suffix++) {
       const candidates = personalAddresses({ firstName, lastName, isHealthProfessional: isHealth, domains: this.domains, suffix });
       if (candidates.some((c) => !/^[a-z0-9][a-z0-9.-]*@/.test(c.address))) {
         throw new HygieError('INVALID_INPUT', `cannot build an address from the names "${firstName}" "${lastName}"`);
       }
-      const taken = await trx('addresses').whereIn('address', candidates.map((c) => c.address)).first();
+      const rows: Array<{ address: string; mailbox_id: number }> = await trx('addresses').whereIn('address', candidates.map((c) => c.address));
+      const taken = candidates.map((c) => rows.find((row) => row.address === c.address)).find((row) => row !== undefined);
       if (!taken) return candidates;
+      if (!namesake) {
+        throw new HygieError('ADDRESS_TAKEN', `${taken.address} already belongs to mailbox ${taken.mailbox_id}; if this is another person with the same names, create it as a namesake (numbered addresses)`);
+      }
     }
     throw new HygieError('ADDRESS_TAKEN', `more than ${MAX_NAMESAKES} mailboxes are named ${firstName} ${lastName}`);
   }
