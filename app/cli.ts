@@ -5,6 +5,7 @@
  * Exit codes: 0 done, 1 refused (the message says why), 2 usage, 78 configuration error.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeCertificate, ensureDevPki } from '../certs/index.js';
 import { ConfigError, loadConfig, type Config } from '../core/config.js';
@@ -146,7 +147,7 @@ async function printCa(config: Readonly<Config>): Promise<number> {
     console.error('This operator uses a configured certificate (tls.certFile); its CA is not the development CA.');
     return 1;
   }
-  const pki = await ensureDevPki({ dir: `${config.server.dataDir}/pki`, hostnames: [...config.server.hostnames], organisation: config.operator.name });
+  const pki = await ensureDevPki({ dir: path.resolve(config.server.dataDir, 'pki'), hostnames: [...config.server.hostnames], organisation: config.operator.name });
   const ca = describeCertificate(pki.caCertPem);
   process.stdout.write(pki.caCertPem.endsWith('\n') ? pki.caCertPem : pki.caCertPem + '\n');
   console.error(`# ${ca.subject}\n# SHA-256 fingerprint: ${ca.sha256Fingerprint}\n# valid until ${ca.notAfter.toISOString()}\n# file: ${pki.caCertFile}`);
