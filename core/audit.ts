@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import type { Clock } from './clock.js';
 import { toIso, type Migration } from './database.js';
+import { WriteBatcher } from './write-batcher.js';
 
 export type AuditOutcome = 'success' | 'failure';
 
@@ -54,10 +55,18 @@ export const auditMigrations: Migration[] = [{
 }];
 
 export class AuditTrail {
-  constructor(private readonly db: Knex, private readonly clock: Clock) {}
+  private readonly writes: WriteBatcher;
 
-  /** Records one event; pass a transaction to make the record part of the action it describes. */
-  async record(event: AuditEvent, trx: Knex | Knex.Transaction = this.db): Promise<void> {
+  constructor(private readonly db: Knex, private readonly clock: Clock) {
+    this.writes = new WriteBatcher(db);
+  }
+
+  /**
+   * Records one event, durably before resolving; pass a transaction to make the record
+   * part of the action it describes. Without one, concurrent records share a commit.
+   */
+  async record(event: AuditEvent, trx?: Knex.Transaction): Promise<void> {
+    if (!trx) return this.writes.run((batch) => this.record(event, batch));
     await trx('audit_events').insert({
       at: toIso(this.clock.now()),
       action: event.action,

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
 import type { Clock } from '../../core/clock.js';
 import { toBoolean, toIso } from '../../core/database.js';
+import { WriteBatcher } from '../../core/write-batcher.js';
 import { BlobStore } from './blob-store.js';
 import { summariseHeaders } from './header-summary.js';
 import type {
@@ -35,9 +36,11 @@ export class KnexMessageStore implements MessageStore {
   private readonly blobs: BlobStore;
   private readonly clock: Clock;
   private readonly events = new EventEmitter();
+  private readonly writes: WriteBatcher;
 
   constructor(options: { db: Knex; blobDir: string; clock: Clock }) {
     this.db = options.db;
+    this.writes = new WriteBatcher(options.db);
     this.blobs = new BlobStore(options.blobDir);
     this.clock = options.clock;
     this.events.setMaxListeners(0);
@@ -87,8 +90,8 @@ export class KnexMessageStore implements MessageStore {
 
   async updateFlags(folderId: number, uids: readonly number[], flags: readonly string[], mode: FlagUpdateMode): Promise<MessageSummary[]> {
     if (uids.length === 0) return [];
-    const changes: FolderChange[] = [];
-    const updated = await this.db.transaction(async (trx) => {
+    return this.write(async (trx) => {
+      const changes: FolderChange[] = [];
       const rows = await trx('messages').where({ folder_id: folderId }).whereIn('uid', [...uids]).orderBy('uid');
       const results: MessageSummary[] = [];
       let modseq: number | undefined;
@@ -105,30 +108,25 @@ export class KnexMessageStore implements MessageStore {
         changes.push({ kind: 'flags', folderId, uid: Number(row.uid), modseq, flags: next });
         results.push(toSummary({ ...row, flags: next.join(' '), modseq }));
       }
-      return results;
+      return { result: results, changes };
     });
-    this.emit(changes);
-    return updated;
   }
 
   async expunge(folderId: number, uids?: readonly number[]): Promise<number[]> {
-    const changes: FolderChange[] = [];
-    const removed = await this.db.transaction(async (trx) => {
+    return this.write(async (trx) => {
       let query = trx('messages').where({ folder_id: folderId });
       if (uids) query = query.whereIn('uid', [...uids]);
       const rows = (await query.orderBy('uid').select('id', 'uid', 'flags'))
         .filter((row) => uids !== undefined || splitFlags(row.flags).includes('\\Deleted'));
-      if (rows.length === 0) return [];
+      if (rows.length === 0) return { result: [], changes: [] };
       const modseq = await this.bumpFolder(trx, folderId, 0);
       const ids = rows.map((row) => row.id);
       for (let i = 0; i < ids.length; i += 500) await trx('messages').whereIn('id', ids.slice(i, i + 500)).delete();
       const journal = rows.map((row) => ({ folder_id: folderId, modseq, uid: row.uid, kind: 'expunge', flags: null }));
       for (let i = 0; i < journal.length; i += 200) await trx('message_changes').insert(journal.slice(i, i + 200));
-      for (const row of rows) changes.push({ kind: 'expunge', folderId, uid: Number(row.uid), modseq });
-      return rows.map((row) => Number(row.uid));
+      const changes: FolderChange[] = rows.map((row) => ({ kind: 'expunge', folderId, uid: Number(row.uid), modseq }));
+      return { result: rows.map((row) => Number(row.uid)), changes };
     });
-    this.emit(changes);
-    return removed;
   }
 
   async changesSince(folderId: number, sinceModseq: number): Promise<FolderChange[]> {
@@ -147,21 +145,19 @@ export class KnexMessageStore implements MessageStore {
   }
 
   async copy(folderId: number, uids: readonly number[], targetFolderId: number): Promise<CopyResult> {
-    const changes: FolderChange[] = [];
-    const result = await this.db.transaction(async (trx) => {
+    return this.write(async (trx) => {
       const target = await trx('folders').where({ id: targetFolderId }).first('uid_validity');
       if (!target) throw new Error(`no folder ${targetFolderId}`);
       const rows = uids.length === 0 ? [] : await trx('messages').where({ folder_id: folderId }).whereIn('uid', [...uids]).orderBy('uid');
+      const changes: FolderChange[] = [];
       const mapping: Array<{ from: number; to: number }> = [];
       for (const row of rows) {
         const { uid, change } = await this.insertRow(trx, targetFolderId, { ...row, flags: splitFlags(row.flags) });
         changes.push(change);
         mapping.push({ from: Number(row.uid), to: uid });
       }
-      return { uidValidity: Number(target.uid_validity), mapping };
+      return { result: { uidValidity: Number(target.uid_validity), mapping }, changes };
     });
-    this.emit(changes);
-    return result;
   }
 
   /** Writes the body once, then one message row per folder, all in one transaction. */
@@ -173,18 +169,23 @@ export class KnexMessageStore implements MessageStore {
       subject: summary.subject, from_text: summary.from, message_id: summary.messageId,
       sent_at: summary.sentAt ? toIso(summary.sentAt) : null, flags: normaliseFlags(options.flags ?? []),
     };
-    const changes: FolderChange[] = [];
-    const results = await this.db.transaction(async (trx) => {
-      const out: AppendResult[] = [];
+    return this.write(async (trx) => {
+      const changes: FolderChange[] = [];
+      const result: AppendResult[] = [];
       for (const folderId of folderIds) {
         const { uid, uidValidity, change } = await this.insertRow(trx, folderId, row);
         changes.push(change);
-        out.push({ folderId, uidValidity, uid });
+        result.push({ folderId, uidValidity, uid });
       }
-      return out;
+      return { result, changes };
     });
+  }
+
+  /** Runs a write in the next group commit; watchers hear of its changes once it is committed. */
+  private async write<T>(work: (trx: Knex.Transaction) => Promise<{ result: T; changes: FolderChange[] }>): Promise<T> {
+    const { result, changes } = await this.writes.run(work);
     this.emit(changes);
-    return results;
+    return result;
   }
 
   /** One new message row (next UID, new modseq) and its journal entry. */
