@@ -18,7 +18,7 @@ const COMMANDS: readonly CliCommand[] = [...operatorCommands, ...mailboxCommands
 const GLOBAL_OPTIONS = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
 function usage(): string {
-  const lines = COMMANDS.map((c) => `  ${c.words.join(' ')} ${c.usage}`);
+  const lines = COMMANDS.map((c) => `  ${c.words.join(' ')} ${c.usage}`.replace(/ +\n/g, '\n'));
   return `Usage: hygie [--config FILE] COMMAND [OPTIONS]
 
 Commands:
