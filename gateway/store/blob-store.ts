@@ -9,6 +9,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
 export class BlobStore {
+  /** Folders known to exist, so that each write does not ask again. */
+  private readonly folders = new Set<string>();
+
   constructor(private readonly dir: string) {}
 
   async put(content: Buffer): Promise<string> {
@@ -16,7 +19,10 @@ export class BlobStore {
     const target = this.pathOf(id);
     if (await exists(target)) return id;
     const folder = path.dirname(target);
-    await fs.mkdir(folder, { recursive: true, mode: 0o700 });
+    if (!this.folders.has(folder)) {
+      await fs.mkdir(folder, { recursive: true, mode: 0o700 });
+      this.folders.add(folder);
+    }
     const temporary = path.join(folder, `.${id}.${randomBytes(6).toString('hex')}.tmp`);
     const handle = await fs.open(temporary, 'wx', 0o600);
     try {

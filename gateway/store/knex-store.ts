@@ -37,6 +37,8 @@ export class KnexMessageStore implements MessageStore {
   private readonly clock: Clock;
   private readonly events = new EventEmitter();
   private readonly writes: WriteBatcher;
+  /** INBOX folder id per mailbox: looked up on every delivery, never changes once created. */
+  private readonly inboxes = new Map<number, number>();
 
   constructor(options: { db: Knex; blobDir: string; clock: Clock }) {
     this.db = options.db;
@@ -81,9 +83,14 @@ export class KnexMessageStore implements MessageStore {
   async deliver(mailboxIds: readonly number[], raw: Buffer, options: AppendOptions = {}): Promise<AppendResult[]> {
     const folderIds: number[] = [];
     for (const mailboxId of new Set(mailboxIds)) {
-      const inbox = await this.getFolder(mailboxId, 'INBOX');
-      if (!inbox) throw new Error(`mailbox ${mailboxId} has no INBOX`);
-      folderIds.push(inbox.id);
+      let inboxId = this.inboxes.get(mailboxId);
+      if (inboxId === undefined) {
+        const inbox = await this.getFolder(mailboxId, 'INBOX');
+        if (!inbox) throw new Error(`mailbox ${mailboxId} has no INBOX`);
+        inboxId = inbox.id;
+        this.inboxes.set(mailboxId, inboxId);
+      }
+      folderIds.push(inboxId);
     }
     return this.insertCopies(folderIds, raw, options);
   }
@@ -190,8 +197,9 @@ export class KnexMessageStore implements MessageStore {
 
   /** One new message row (next UID, new modseq) and its journal entry. */
   private async insertRow(trx: Knex.Transaction, folderId: number, row: MessageRowFields): Promise<{ uid: number; uidValidity: number; change: FolderChange }> {
-    const modseq = await this.bumpFolder(trx, folderId, 1);
-    const folder = await trx('folders').where({ id: folderId }).first('uid_next', 'uid_validity');
+    await trx('folders').where({ id: folderId }).increment({ uid_next: 1, highest_modseq: 1 });
+    const folder = await trx('folders').where({ id: folderId }).first('uid_next', 'uid_validity', 'highest_modseq');
+    const modseq = Number(folder.highest_modseq);
     const uid = Number(folder.uid_next) - 1;
     await trx('messages').insert({
       folder_id: folderId, uid, modseq, flags: row.flags.join(' '), internal_date: row.internal_date, size: row.size,
