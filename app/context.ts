@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
+import { CertificateStore, certStoreMigrations } from '../certs/store/index.js';
 import { AuditTrail, auditMigrations } from '../core/audit.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
@@ -16,7 +17,7 @@ import { directoryMigrations } from '../directory/migrations.js';
 import { KnexMessageStore } from '../gateway/store/knex-store.js';
 import { storeMigrations } from '../gateway/store/migrations.js';
 
-export const ALL_MIGRATIONS: readonly Migration[] = [...auditMigrations, ...directoryMigrations, ...storeMigrations];
+export const ALL_MIGRATIONS: readonly Migration[] = [...auditMigrations, ...directoryMigrations, ...storeMigrations, ...certStoreMigrations];
 
 export interface OperatorContext {
   config: Readonly<Config>;
@@ -26,6 +27,7 @@ export interface OperatorContext {
   audit: AuditTrail;
   mailboxes: MailboxService;
   store: KnexMessageStore;
+  certificates: CertificateStore;
   paths: { dataDir: string; database: string; messages: string; pki: string };
   close(): Promise<void>;
 }
@@ -43,8 +45,10 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
   const audit = new AuditTrail(db, clock);
   const mailboxes = new MailboxService({ db, clock, audit, domains: config.operator.domains, auth: config.auth });
   const store = new KnexMessageStore({ db, blobDir: paths.messages, clock });
+  const { keySecret, keySecretId } = config.certs;
+  const certificates = new CertificateStore({ db, audit, clock, ...(keySecret ? { keySecrets: [{ id: keySecretId, secret: keySecret }] } : {}) });
   return {
-    config, logger, clock, db, audit, mailboxes, store, paths,
+    config, logger, clock, db, audit, mailboxes, store, certificates, paths,
     close: () => db.destroy(),
   };
 }

@@ -66,6 +66,15 @@ export interface Config {
     certFile: string;
     keyFile: string;
   };
+  certs: {
+    /**
+     * Secret sealing the private keys stored in the database (AES-256-GCM); empty stores
+     * them in clear. Prefer HYGIE_CERTS_KEY_SECRET to keep it out of the file.
+     */
+    keySecret: string;
+    /** Names the secret in each sealed key, so that a new secret can be rolled in later. */
+    keySecretId: string;
+  };
   auth: {
     /** Failed authentications allowed per login and per client address in the window. */
     maxFailures: number;
@@ -89,6 +98,7 @@ export const DEFAULT_CONFIG: Config = {
   webmail: { port: 8080, publicUrl: 'http://127.0.0.1:8080', language: 'fr' },
   database: { url: '' },
   tls: { certFile: '', keyFile: '' },
+  certs: { keySecret: '', keySecretId: 'k1' },
   auth: { maxFailures: 5, windowSeconds: 300 },
   operator: {
     name: 'Plateforme e-santé de démonstration',
@@ -126,6 +136,8 @@ const CHECKS: Record<string, (value: unknown) => string | undefined> = {
   'log.level': (v) => (['debug', 'info', 'warn', 'error'].includes(v as string) ? undefined : 'must be one of debug, info, warn, error'),
   'log.format': (v) => (v === 'text' || v === 'json' ? undefined : 'must be "text" or "json"'),
   'database.url': (v) => (v === '' || /^postgres(ql)?:\/\//.test(v as string) ? undefined : 'must be empty (SQLite) or a postgres:// URL'),
+  'certs.keySecret': (v) => (v === '' || (v as string).length >= 16 ? undefined : 'must be empty or at least 16 characters'),
+  'certs.keySecretId': (v) => (/^[A-Za-z0-9._-]{1,32}$/.test(v as string) ? undefined : 'must be 1 to 32 letters, digits, dots, dashes or underscores'),
   'operator.domains.regional': domain, 'operator.domains.mssante': domain,
   'operator.domains.apicryptHealth': domain, 'operator.domains.apicryptOther': domain,
   'operator.domains.apicryptLabel': (v) => (/^[a-z0-9-]+$/.test(v as string) ? undefined : 'must be lower-case letters, digits or hyphens'),
@@ -266,6 +278,18 @@ function getPath(node: unknown, key: string): unknown {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The configuration with secrets masked, for printing. */
+export function redactedConfig(config: Readonly<Config>): Config {
+  const copy = structuredClone(config) as Config;
+  if (copy.certs.keySecret) copy.certs.keySecret = '(set)';
+  if (copy.database.url) {
+    const url = new URL(copy.database.url);
+    if (url.password) url.password = '***';
+    copy.database.url = url.toString();
+  }
+  return copy;
 }
 
 function deepFreeze<T>(value: T): T {

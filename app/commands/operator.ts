@@ -1,4 +1,5 @@
 /** `hygie start`, `hygie config check`, `hygie audit`: running and inspecting the operator. */
+import { redactedConfig } from '../../core/config.js';
 import { runOperator } from '../run.js';
 import { withContext } from './shared.js';
 import { UsageError, type CliCommand } from './types.js';
@@ -13,7 +14,7 @@ const configCheck: CliCommand = {
   words: ['config', 'check'],
   usage: '\n      validate the configuration and print it',
   run: async ({ config }) => {
-    console.log(JSON.stringify(config, null, 2));
+    console.log(JSON.stringify(redactedConfig(config), null, 2));
     return 0;
   },
 };
