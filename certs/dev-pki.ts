@@ -7,9 +7,7 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { isIP } from 'node:net';
 import path from 'node:path';
-import { domainToASCII } from 'node:url';
 import type * as pkijs from 'pkijs';
 import { HygieError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -20,7 +18,7 @@ import {
   DEFAULT_KEY_ALGORITHM, exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, keyAlgorithmOfKeyObject,
   type KeyAlgorithm, type KeyPairInfo,
 } from './keys.js';
-import { bytesToIp, encodeGeneralName, ipToBytes, type SubjectAltName } from './names.js';
+import { hostSubjectAltName, subjectAltNameKey as sanKey, type SubjectAltName } from './names.js';
 import { fromPem } from './pem.js';
 import { PROFILES } from './profiles.js';
 import { issueCertificate, parseCertificate, subjectAltNamesOf } from './x509.js';
@@ -220,30 +218,15 @@ async function renewalReason(
 function wantedSubjectAltNames(hostnames: readonly string[]): SubjectAltName[] {
   const out = new Map<string, SubjectAltName>();
   for (const raw of [...hostnames, ...ALWAYS_IPS]) {
-    const trimmed = raw.trim().replace(/^\[(.*)\]$/, '$1');
     let san: SubjectAltName;
-    if (isIP(trimmed)) {
-      san = { ip: trimmed };
-    } else {
-      // IDNs become A-labels (xn--…), the only form a dNSName may hold.
-      const ascii = domainToASCII(trimmed.replace(/\.$/, '').toLowerCase());
-      san = { dns: ascii === '' ? trimmed : ascii };
-    }
     try {
-      encodeGeneralName(san);
+      san = hostSubjectAltName(raw);
     } catch (cause) {
       throw new HygieError('CONFIG_INVALID', `invalid host name for the TLS certificate: "${raw}"`, { cause });
     }
     out.set(sanKey(san), san);
   }
   return [...out.values()];
-}
-
-/** Canonical text of a SAN entry, for comparisons (IPv6 in one spelling). */
-function sanKey(san: SubjectAltName): string {
-  if ('dns' in san) return `dns:${san.dns.toLowerCase()}`;
-  if ('ip' in san) return `ip:${bytesToIp(ipToBytes(san.ip))}`;
-  return `email:${san.email}`;
 }
 
 function sameNames(a: readonly SubjectAltName[], b: readonly SubjectAltName[]): boolean {

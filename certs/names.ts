@@ -4,7 +4,8 @@
  * would put every attribute of a Name into one multi-valued RDN; we want the usual
  * one-attribute-per-RDN layout (C, O, OU, CN) that every client displays correctly.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
+import { domainToASCII } from 'node:url';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { HygieError } from '../core/errors.js';
@@ -72,6 +73,63 @@ function formatValue(value: pkijs.AttributeTypeAndValue['value']): string {
 // Subject alternative names
 
 export type SubjectAltName = { readonly dns: string } | { readonly ip: string } | { readonly email: string };
+
+export type SubjectAltNameType = 'dns' | 'ip' | 'email';
+
+export function subjectAltNameType(san: SubjectAltName): SubjectAltNameType {
+  return 'dns' in san ? 'dns' : 'ip' in san ? 'ip' : 'email';
+}
+
+/**
+ * The SAN entry for a host name or IP literal as an operator writes it in configuration:
+ * brackets and a final dot removed, case folded, internationalised names as A-labels
+ * (xn--…), the only form a dNSName may hold. Throws INVALID_INPUT when it is neither.
+ */
+export function hostSubjectAltName(raw: string): SubjectAltName {
+  const trimmed = raw.trim().replace(/^\[(.*)\]$/, '$1');
+  let san: SubjectAltName;
+  if (isIP(trimmed)) {
+    san = { ip: trimmed };
+  } else {
+    const ascii = domainToASCII(trimmed.replace(/\.$/, '').toLowerCase());
+    san = { dns: ascii === '' ? trimmed : ascii };
+  }
+  encodeGeneralName(san);
+  return san;
+}
+
+/** Canonical text of a SAN entry, for comparisons and de-duplication (IPv6 in one spelling). */
+export function subjectAltNameKey(san: SubjectAltName): string {
+  if ('dns' in san) return `dns:${san.dns.toLowerCase()}`;
+  if ('ip' in san) return `ip:${bytesToIp(ipToBytes(san.ip))}`;
+  return `email:${san.email}`;
+}
+
+/**
+ * The SAN entry for a mailbox address: an rfc822Name with the domain lower-cased and in
+ * A-labels (RFC 8398 §3: an ASCII local part keeps rfc822Name). Addresses whose local part
+ * is not ASCII would need SmtpUTF8Mailbox (RFC 8398) and are refused.
+ *
+ * Choice: the address goes in subjectAltName only, never in the subject's emailAddress
+ * attribute, which RFC 5280 §4.1.2.6 deprecates and RFC 8550 §3 only asks receivers to
+ * still read; the subject's CN carries the address instead, as the CA/Browser Forum
+ * S/MIME requirements allow for mailbox-validated certificates.
+ */
+export function mailboxSubjectAltName(address: string): { readonly email: string } {
+  const trimmed = address.trim();
+  const at = trimmed.lastIndexOf('@');
+  const local = trimmed.slice(0, at);
+  const domain = domainToASCII(trimmed.slice(at + 1).replace(/\.$/, '').toLowerCase());
+  if (at <= 0 || domain === '') {
+    throw new HygieError('INVALID_INPUT', `not a valid e-mail address for a certificate: "${address}"`);
+  }
+  if (!/^[\x21-\x7e]+$/.test(local)) {
+    throw new HygieError('INVALID_INPUT', `internationalised local parts (SmtpUTF8Mailbox) are not supported: "${address}"`);
+  }
+  const san = { email: `${local}@${domain}` };
+  encodeGeneralName(san);
+  return san;
+}
 
 const DNS_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 

@@ -1,8 +1,10 @@
 /**
  * Certificate profiles as data. A profile says what a certificate may be used for;
- * x509.ts turns it into extensions. Adding a kind of certificate (S/MIME signing,
- * OCSP responder, applicative client…) means adding an entry here, not a new function.
+ * x509.ts turns it into extensions. Adding a kind of certificate (OCSP responder, code
+ * signing…) means adding an entry here, not a new function.
  */
+import type { KeyFamily } from './keys.js';
+import type { SubjectAltNameType } from './names.js';
 
 export type KeyUsageName =
   | 'digitalSignature' | 'nonRepudiation' | 'keyEncipherment' | 'dataEncipherment'
@@ -17,13 +19,22 @@ export interface CertificateProfile {
   /** basicConstraints; `pathLength` limits the sub-CAs below a CA. */
   readonly basicConstraints: { readonly critical: boolean; readonly ca: boolean; readonly pathLength?: number };
   /**
-   * keyUsage bits. keyEncipherment/dataEncipherment are dropped for EC keys, which
-   * cannot encrypt (RFC 5480 §3), so one profile serves RSA and ECDSA subjects.
+   * keyUsage bits: `usages` for every key, plus `rsa` or `ec` for a key of that family.
+   * One profile thus serves RSA and EC subjects: an RSA key encrypts a content key
+   * (keyEncipherment), an EC key agrees on one (keyAgreement); an EC key can never have
+   * keyEncipherment (RFC 5480 §3, RFC 8550 §4.4.2), which x509.ts enforces.
    */
-  readonly keyUsage: { readonly critical: boolean; readonly usages: readonly KeyUsageName[] };
+  readonly keyUsage: {
+    readonly critical: boolean;
+    readonly usages: readonly KeyUsageName[];
+    readonly rsa?: readonly KeyUsageName[];
+    readonly ec?: readonly KeyUsageName[];
+  };
   readonly extendedKeyUsage?: { readonly critical: boolean; readonly usages: readonly ExtendedKeyUsageName[] };
-  /** Whether SAN entries must, may or must not be given. */
+  /** Whether SAN entries must, may or must not be given… */
   readonly subjectAltName: 'required' | 'optional' | 'forbidden';
+  /** …and of which kinds (all kinds when absent). */
+  readonly subjectAltNameTypes?: readonly SubjectAltNameType[];
   /** Upper bound on notAfter - notBefore; issuing a longer certificate is refused. */
   readonly maxValidityDays: number;
 }
@@ -69,11 +80,75 @@ export const PROFILES = {
   tlsServer: {
     name: 'TLS server',
     basicConstraints: { critical: true, ca: false },
-    keyUsage: { critical: true, usages: ['digitalSignature', 'keyEncipherment'] },
+    // RSA key exchange (TLS 1.2 without ECDHE) needs keyEncipherment; ECDHE needs neither.
+    keyUsage: { critical: true, usages: ['digitalSignature'], rsa: ['keyEncipherment'] },
     extendedKeyUsage: { critical: false, usages: ['serverAuth', 'clientAuth'] },
     subjectAltName: 'required',
+    subjectAltNameTypes: ['dns', 'ip'],
     maxValidityDays: 398,
+  },
+  /**
+   * TLS client only: a peer operator's relay or an application submitting mail. No
+   * serverAuth, so it cannot be used to impersonate a server. 825 days, the S/MIME bound
+   * below (no industry bound exists for client certificates).
+   */
+  tlsClient: {
+    name: 'TLS client',
+    basicConstraints: { critical: true, ca: false },
+    keyUsage: { critical: true, usages: ['digitalSignature'] },
+    extendedKeyUsage: { critical: false, usages: ['clientAuth'] },
+    subjectAltName: 'optional',
+    maxValidityDays: 825,
+  },
+  /**
+   * S/MIME signature only (RFC 8550 §4.4.2): digitalSignature, and nonRepudiation so that
+   * the signature can be relied on in a dispute (health-data exchanges are traced).
+   * The mailbox address is in subjectAltName only (see names.ts, mailboxSubjectAltName).
+   * 825 days: the CA/Browser Forum S/MIME Baseline Requirements' maximum.
+   */
+  smimeSigning: {
+    name: 'S/MIME signing',
+    basicConstraints: { critical: true, ca: false },
+    keyUsage: { critical: true, usages: ['digitalSignature', 'nonRepudiation'] },
+    extendedKeyUsage: { critical: false, usages: ['emailProtection'] },
+    subjectAltName: 'required',
+    subjectAltNameTypes: ['email'],
+    maxValidityDays: 825,
+  },
+  /** S/MIME encryption only: RSA key transport or ECDH key agreement, never a signature. */
+  smimeEncryption: {
+    name: 'S/MIME encryption',
+    basicConstraints: { critical: true, ca: false },
+    keyUsage: { critical: true, usages: [], rsa: ['keyEncipherment'], ec: ['keyAgreement'] },
+    extendedKeyUsage: { critical: false, usages: ['emailProtection'] },
+    subjectAltName: 'required',
+    subjectAltNameTypes: ['email'],
+    maxValidityDays: 825,
+  },
+  /** One S/MIME key for both, what most mail clients generate and expect. */
+  smimeDual: {
+    name: 'S/MIME dual-use',
+    basicConstraints: { critical: true, ca: false },
+    keyUsage: { critical: true, usages: ['digitalSignature', 'nonRepudiation'], rsa: ['keyEncipherment'], ec: ['keyAgreement'] },
+    extendedKeyUsage: { critical: false, usages: ['emailProtection'] },
+    subjectAltName: 'required',
+    subjectAltNameTypes: ['email'],
+    maxValidityDays: 825,
   },
 } as const satisfies Record<string, CertificateProfile>;
 
 export type ProfileName = keyof typeof PROFILES;
+
+export type SmimeUsage = 'signing' | 'encryption' | 'dual';
+
+/** The S/MIME profile for each usage a mailbox certificate can have. */
+export const SMIME_PROFILES: Readonly<Record<SmimeUsage, CertificateProfile>> = {
+  signing: PROFILES.smimeSigning,
+  encryption: PROFILES.smimeEncryption,
+  dual: PROFILES.smimeDual,
+};
+
+/** The keyUsage bits a profile gives to a key of this family, in profile order. */
+export function keyUsagesFor(profile: CertificateProfile, family: KeyFamily): KeyUsageName[] {
+  return [...profile.keyUsage.usages, ...(profile.keyUsage[family] ?? [])];
+}

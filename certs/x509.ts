@@ -2,18 +2,21 @@
  * Building and signing X.509 v3 certificates (RFC 5280) from a profile.
  * issueCertificate is the only signing entry point: it checks the request against the
  * profile and the issuer, builds the extensions from the profile data, signs with
- * SHA-256, and verifies its own signature before returning (which also catches an
- * issuer key that does not belong to the issuer certificate).
+ * SHA-256 (RSASSA-PKCS1-v1_5 or ECDSA, after the issuer's key), and verifies its own
+ * signature before returning (which also catches an issuer key that does not belong to
+ * the issuer certificate). The encoding helpers are shared with the CRL builder.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { HygieError } from '../core/errors.js';
 import { cryptoEngine, type CryptoKey } from './engine.js';
-import { keyAlgorithmOf } from './keys.js';
-import { encodeGeneralName, encodeName, decodeGeneralNames, type DistinguishedName, type SubjectAltName } from './names.js';
+import { keyAlgorithmOf, keyFamilyOf, type KeyFamily } from './keys.js';
+import {
+  encodeGeneralName, encodeName, decodeGeneralNames, subjectAltNameType, type DistinguishedName, type SubjectAltName,
+} from './names.js';
 import { fromPem, toArrayBuffer, toPem } from './pem.js';
-import { EXTENDED_KEY_USAGE_OIDS, KEY_USAGE_BITS, type CertificateProfile, type KeyUsageName } from './profiles.js';
+import { EXTENDED_KEY_USAGE_OIDS, KEY_USAGE_BITS, keyUsagesFor, type CertificateProfile, type KeyUsageName } from './profiles.js';
 
 export const OID = {
   subjectKeyIdentifier: '2.5.29.14',
@@ -22,7 +25,19 @@ export const OID = {
   basicConstraints: '2.5.29.19',
   authorityKeyIdentifier: '2.5.29.35',
   extendedKeyUsage: '2.5.29.37',
+  cRLDistributionPoints: '2.5.29.31',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  accessOcsp: '1.3.6.1.5.5.7.48.1',
+  accessCaIssuers: '1.3.6.1.5.5.7.48.2',
+  cRLNumber: '2.5.29.20',
+  cRLReason: '2.5.29.21',
 } as const;
+
+/** Key usages an EC key cannot have (RFC 5480 §3), and those an RSA key may not have (RFC 3279 §2.3.1). */
+const FORBIDDEN_USAGES: Readonly<Record<KeyFamily, readonly KeyUsageName[]>> = {
+  ec: ['keyEncipherment', 'dataEncipherment'],
+  rsa: ['keyAgreement', 'encipherOnly', 'decipherOnly'],
+};
 
 const DAY_MS = 86_400_000;
 
@@ -46,7 +61,11 @@ export interface IssueCertificateOptions {
   readonly subjectAltNames?: readonly SubjectAltName[];
   /** Positive DER INTEGER content bytes; random 16 bytes by default. */
   readonly serial?: Uint8Array;
-  /** Extensions a profile does not cover yet (policies, CRL distribution points…). */
+  /** Where the issuer's CRL is published (cRLDistributionPoints, one point with these names). */
+  readonly crlDistributionPoints?: readonly string[];
+  /** Where the issuer's certificate (caIssuers) and an OCSP responder (ocsp) can be fetched. */
+  readonly authorityInfoAccess?: { readonly caIssuers?: readonly string[]; readonly ocsp?: readonly string[] };
+  /** Extensions a profile does not cover yet (certificate policies…). */
   readonly extraExtensions?: readonly pkijs.Extension[];
 }
 
@@ -89,7 +108,7 @@ export async function issueCertificate(options: IssueCertificateOptions): Promis
       cA: profile.basicConstraints.ca,
       ...(profile.basicConstraints.pathLength !== undefined ? { pathLenConstraint: profile.basicConstraints.pathLength } : {}),
     }).toSchema()),
-    extension(OID.keyUsage, profile.keyUsage.critical, keyUsageBits(usagesForKey(profile.keyUsage.usages, options.publicKey))),
+    extension(OID.keyUsage, profile.keyUsage.critical, keyUsageBits(usagesForKey(profile, options.publicKey))),
   ];
   if (profile.extendedKeyUsage) {
     extensions.push(extension(OID.extendedKeyUsage, profile.extendedKeyUsage.critical, new pkijs.ExtKeyUsage({
@@ -103,9 +122,19 @@ export async function issueCertificate(options: IssueCertificateOptions): Promis
     }).toSchema()));
   }
   extensions.push(extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: toArrayBuffer(ski) })));
-  if (!selfSigned) {
-    extensions.push(extension(OID.authorityKeyIdentifier, false, new pkijs.AuthorityKeyIdentifier({
-      keyIdentifier: new asn1js.OctetString({ valueHex: toArrayBuffer(subjectKeyIdentifierOf(issuer.certificate)) }),
+  if (!selfSigned) extensions.push(authorityKeyIdentifierExtension(issuer.certificate));
+  if (options.crlDistributionPoints?.length) {
+    extensions.push(extension(OID.cRLDistributionPoints, false, new pkijs.CRLDistributionPoints({
+      distributionPoints: [new pkijs.DistributionPoint({ distributionPoint: options.crlDistributionPoints.map(uriName) })],
+    }).toSchema()));
+  }
+  const access = [
+    ...(options.authorityInfoAccess?.ocsp ?? []).map((url) => [OID.accessOcsp, url] as const),
+    ...(options.authorityInfoAccess?.caIssuers ?? []).map((url) => [OID.accessCaIssuers, url] as const),
+  ];
+  if (access.length > 0) {
+    extensions.push(extension(OID.authorityInfoAccess, false, new pkijs.InfoAccess({
+      accessDescriptions: access.map(([accessMethod, url]) => new pkijs.AccessDescription({ accessMethod, accessLocation: uriName(url) })),
     }).toSchema()));
   }
   cert.extensions = [...extensions, ...(options.extraExtensions ?? [])];
@@ -133,6 +162,10 @@ function checkRequest(options: IssueCertificateOptions, selfSigned: boolean, san
   if (profile.subjectAltName === 'forbidden' && sans.length > 0) {
     throw new HygieError('INVALID_INPUT', `a ${profile.name} certificate takes no subject alternative name`);
   }
+  const wrongType = sans.find((san) => profile.subjectAltNameTypes && !profile.subjectAltNameTypes.includes(subjectAltNameType(san)));
+  if (wrongType) {
+    throw new HygieError('INVALID_INPUT', `a ${profile.name} certificate takes only ${profile.subjectAltNameTypes!.join('/')} names, not ${JSON.stringify(wrongType)}`);
+  }
   if (selfSigned && !profile.basicConstraints.ca) {
     throw new HygieError('INVALID_INPUT', `a ${profile.name} certificate cannot be self-signed here`);
   }
@@ -145,10 +178,30 @@ function checkRequest(options: IssueCertificateOptions, selfSigned: boolean, san
   }
 }
 
-/** Drops the encipherment usages an EC key cannot have. */
-function usagesForKey(usages: readonly KeyUsageName[], publicKey: CryptoKey): KeyUsageName[] {
-  if (keyAlgorithmOf(publicKey) === 'RSA-2048') return [...usages];
-  return usages.filter((u) => u !== 'keyEncipherment' && u !== 'dataEncipherment');
+/** The profile's key usages for this key's family; a profile that gives a key a usage it cannot have is refused. */
+function usagesForKey(profile: CertificateProfile, publicKey: CryptoKey): KeyUsageName[] {
+  const family = keyFamilyOf(keyAlgorithmOf(publicKey));
+  const usages = keyUsagesFor(profile, family);
+  const impossible = usages.filter((u) => FORBIDDEN_USAGES[family].includes(u));
+  if (usages.length === 0 || impossible.length > 0) {
+    throw new HygieError('INVALID_INPUT', `the ${profile.name} profile gives an ${family.toUpperCase()} key the usages [${usages.join(', ')}]`);
+  }
+  return usages;
+}
+
+/** A uniformResourceIdentifier GeneralName (IA5String: ASCII only, absolute URL). */
+function uriName(url: string): pkijs.GeneralName {
+  if (!/^[\x21-\x7e]+$/.test(url) || !URL.canParse(url)) {
+    throw new HygieError('INVALID_INPUT', `not an absolute ASCII URL: "${url}"`);
+  }
+  return new pkijs.GeneralName({ type: 6, value: url });
+}
+
+/** authorityKeyIdentifier naming the issuer's key (by its SKI), for certificates and CRLs. */
+export function authorityKeyIdentifierExtension(issuer: pkijs.Certificate): pkijs.Extension {
+  return extension(OID.authorityKeyIdentifier, false, new pkijs.AuthorityKeyIdentifier({
+    keyIdentifier: new asn1js.OctetString({ valueHex: toArrayBuffer(subjectKeyIdentifierOf(issuer)) }),
+  }).toSchema());
 }
 
 /** KeyUsage as a DER named-bit BIT STRING: trailing zero bits removed (X.690 §11.2.2). */
@@ -160,12 +213,12 @@ function keyUsageBits(usages: readonly KeyUsageName[]): asn1js.BitString {
   return new asn1js.BitString({ valueHex: toArrayBuffer(bytes), unusedBits: 7 - (highest & 7) });
 }
 
-function extension(extnID: string, critical: boolean, value: asn1js.BaseBlock): pkijs.Extension {
+export function extension(extnID: string, critical: boolean, value: asn1js.BaseBlock): pkijs.Extension {
   return new pkijs.Extension({ extnID, critical, extnValue: value.toBER(false) });
 }
 
 /** RFC 5280: UTCTime through 2049, GeneralizedTime from 2050; whole seconds only. */
-function encodeTime(date: Date): pkijs.Time {
+export function encodeTime(date: Date): pkijs.Time {
   if (Number.isNaN(date.getTime())) throw new HygieError('INVALID_INPUT', 'invalid date in validity');
   const value = new Date(Math.floor(date.getTime() / 1000) * 1000);
   return new pkijs.Time({ type: value.getUTCFullYear() < 2050 ? pkijs.TimeType.UTCTime : pkijs.TimeType.GeneralizedTime, value });
@@ -208,6 +261,16 @@ export function parseCertificate(input: string | Uint8Array): pkijs.Certificate 
   } catch (cause) {
     throw new HygieError('INVALID_INPUT', 'not a valid X.509 certificate', { cause });
   }
+}
+
+/**
+ * A serial number as `openssl x509 -serial` prints it: uppercase hex without leading zero
+ * bytes. Works for a certificate's serial and for a CRL entry's.
+ */
+export function serialNumberHex(serial: asn1js.Integer): string {
+  let bytes = Buffer.from(serial.valueBlock.valueHexView);
+  while (bytes.length > 1 && bytes[0] === 0) bytes = bytes.subarray(1);
+  return bytes.toString('hex').toUpperCase();
 }
 
 /** DER bytes of a parsed certificate. */
