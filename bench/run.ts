@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { CLI, spawnOperator } from '../conformance-tests/harness.js';
+import { benchCms } from './cms.js';
 import { line, mib, summarise } from './stats.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
@@ -132,7 +133,13 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+async function all(): Promise<void> {
+  const only = process.env.BENCH_ONLY;
+  if (!only || only === 'gateway') await main();
+  if (!only || only === 'cms') await benchCms();
+}
+
+all().catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });

@@ -21,3 +21,14 @@ export {
 } from './x509.js';
 export { describeCertificate, fingerprint, type CertificateDescription } from './describe.js';
 export { ensureDevPki, type DevPki, type DevPkiOptions } from './dev-pki.js';
+export * from './authority/index.js';
+export * from './trust/index.js';
+export { signMessage, signCms, type Signer, type SignOptions, type SignatureMode, type SignatureHash } from './cms/sign.js';
+export { verifyMessage, verifyCms, type VerifyOptions } from './cms/verify.js';
+export { encryptMessage, encryptCms, type EncryptOptions } from './cms/encrypt.js';
+export { decryptMessage, decryptCms, type DecryptResult, type RecipientKey } from './cms/decrypt.js';
+export * from './cms/verdict.js';
+export {
+  CertificateStore, CertificateStoreError, isCertificateStoreError,
+  type StoredCertificate, type ImportResult, type TrustAnchor, type TrustPurpose,
+} from './store/index.js';

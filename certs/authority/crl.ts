@@ -4,11 +4,12 @@
  * (left out for "unspecified", as RFC 5280 §5.3.1 asks). Signed like certificates:
  * SHA-256 with the CA's RSA or ECDSA key, and the signature checked before returning.
  */
+import { parseCrl } from '../trust/crl-source.js';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { HygieError } from '../../core/errors.js';
 import { cryptoEngine, type CryptoKey } from '../engine.js';
-import { fromPem, toArrayBuffer, toPem } from '../pem.js';
+import { toArrayBuffer, toPem } from '../pem.js';
 import { authorityKeyIdentifierExtension, encodeTime, extension, OID, serialNumberHex } from '../x509.js';
 import { REVOCATION_REASONS, revocationReasonOfCode, type RevocationReason } from './reasons.js';
 
@@ -88,15 +89,6 @@ function compareSerials(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-/** Parses a CRL from PEM text or DER bytes. */
-export function parseCrl(input: string | Uint8Array): pkijs.CertificateRevocationList {
-  const der = typeof input === 'string' ? fromPem(input, 'X509 CRL') : input;
-  try {
-    return pkijs.CertificateRevocationList.fromBER(toArrayBuffer(der));
-  } catch (cause) {
-    throw new HygieError('INVALID_INPUT', 'not a valid X.509 CRL', { cause });
-  }
-}
 
 /** The cRLNumber of a CRL, if it has one. */
 export function crlNumberOf(crl: pkijs.CertificateRevocationList): bigint | undefined {

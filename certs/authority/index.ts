@@ -6,7 +6,7 @@ export {
   CertificateAuthority, normaliseSerial, selfSignedRootCertificate,
   type CertificateAuthorityOptions, type RootOptions, type IssueOptions, type AuthorityIssuedCertificate, type CrlOptions, type PublicationUrls,
 } from './authority.js';
-export { signCrl, parseCrl, crlNumberOf, crlEntriesOf, type CrlEntry, type IssuedCrl, type SignCrlOptions } from './crl.js';
+export { signCrl, crlNumberOf, crlEntriesOf, type CrlEntry, type IssuedCrl, type SignCrlOptions } from './crl.js';
 export { REVOCATION_REASONS, isRevocationReason, revocationReasonOfCode, type RevocationReason } from './reasons.js';
 export {
   MemoryRevocationRegister, EMPTY_REGISTER, withIssued, withRevocation, withNextCrlNumber,

@@ -4,10 +4,13 @@
  * columns instead of re-parsing certificates for every message.
  */
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
-import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { formatName } from '../names.js';
 import { toArrayBuffer } from '../pem.js';
+import type { KeyUsageName } from '../profiles.js';
+import {
+  basicConstraintsOf, EKU_ANY, EKU_EMAIL_PROTECTION, emailAddressesOf, extendedKeyUsageOf, keyUsageOf, serialHexOf,
+} from '../trust/certificate-facts.js';
 import { CertificateStoreError } from './errors.js';
 
 export interface CertificateFacts {
@@ -35,18 +38,6 @@ export interface CertificateFacts {
   readonly publicKey: KeyObject;
 }
 
-const OID = {
-  keyUsage: '2.5.29.15',
-  subjectAltName: '2.5.29.17',
-  basicConstraints: '2.5.29.19',
-  extendedKeyUsage: '2.5.29.37',
-  anyExtendedKeyUsage: '2.5.29.37.0',
-  emailProtection: '1.3.6.1.5.5.7.3.4',
-  emailAddressAttribute: '1.2.840.113549.1.9.1',
-} as const;
-
-const KEY_USAGE = { digitalSignature: 0, nonRepudiation: 1, keyEncipherment: 2, keyAgreement: 4, keyCertSign: 5 } as const;
-
 const CURVE_NAMES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 
 export function sha256Hex(der: Uint8Array): string {
@@ -71,33 +62,42 @@ export function certificateFacts(der: Uint8Array): CertificateFacts {
     throw new CertificateStoreError('unsupported-algorithm', `the certificate ${formatName(cert.subject)} has a public key this system cannot read`, { cause });
   }
   const keyType = publicKey.asymmetricKeyType ?? 'unknown';
-  const usage = keyUsageBits(cert);
-  const has = (bit: number): boolean => usage === undefined || usage.has(bit);
-  const extendedUsages = extendedKeyUsages(cert);
+  let usage: Set<KeyUsageName> | undefined;
+  let extendedUsages: string[] | undefined;
+  let ca: boolean;
+  let addresses: string[];
+  try {
+    usage = keyUsageOf(cert);
+    extendedUsages = extendedKeyUsageOf(cert);
+    ca = basicConstraintsOf(cert)?.ca ?? false;
+    addresses = [...new Set(emailAddressesOf(cert).map((a) => a.trim().toLowerCase()))].filter((a) => a.includes('@'));
+  } catch (cause) {
+    throw new CertificateStoreError('unreadable-input', `the certificate ${formatName(cert.subject)} has a malformed extension`, { cause });
+  }
+  const has = (name: KeyUsageName): boolean => usage === undefined || usage.has(name);
   return {
     der,
     sha256: sha256Hex(der),
     subject: formatName(cert.subject),
     issuer: formatName(cert.issuer),
-    serialHex: serialHex(cert),
+    serialHex: serialHexOf(cert),
     notBefore: cert.notBefore.value,
     notAfter: cert.notAfter.value,
-    addresses: emailAddresses(cert),
-    canSign: keyType !== 'x25519' && keyType !== 'x448' && (has(KEY_USAGE.digitalSignature) || has(KEY_USAGE.nonRepudiation)),
+    addresses,
+    canSign: keyType !== 'x25519' && keyType !== 'x448' && (has('digitalSignature') || has('nonRepudiation')),
     canEncrypt: canEncrypt(keyType, has),
-    emailProtection: extendedUsages === undefined
-      || extendedUsages.includes(OID.emailProtection) || extendedUsages.includes(OID.anyExtendedKeyUsage),
-    isCa: isCa(cert),
-    canSignCertificates: has(KEY_USAGE.keyCertSign),
+    emailProtection: extendedUsages === undefined || extendedUsages.includes(EKU_EMAIL_PROTECTION) || extendedUsages.includes(EKU_ANY),
+    isCa: ca,
+    canSignCertificates: has('keyCertSign'),
     keyAlgorithm: keyAlgorithmName(publicKey),
     publicKey,
   };
 }
 
 /** RSA encrypts by key transport (keyEncipherment); EC and X25519 by key agreement. */
-function canEncrypt(keyType: string, has: (bit: number) => boolean): boolean {
-  if (keyType === 'rsa') return has(KEY_USAGE.keyEncipherment);
-  if (keyType === 'ec' || keyType === 'x25519' || keyType === 'x448') return has(KEY_USAGE.keyAgreement);
+function canEncrypt(keyType: string, has: (usage: KeyUsageName) => boolean): boolean {
+  if (keyType === 'rsa') return has('keyEncipherment');
+  if (keyType === 'ec' || keyType === 'x25519' || keyType === 'x448') return has('keyAgreement');
   return false; // RSA-PSS, Ed25519, DSA: signature only
 }
 
@@ -111,50 +111,4 @@ export function keyAlgorithmName(key: KeyObject): string {
     case 'ed448': return 'Ed448';
     default: return key.asymmetricKeyType ?? 'unknown';
   }
-}
-
-function extension(cert: pkijs.Certificate, oid: string): pkijs.Extension | undefined {
-  return cert.extensions?.find((e) => e.extnID === oid);
-}
-
-/** The keyUsage bits that are set, or undefined when the extension is absent (no restriction). */
-function keyUsageBits(cert: pkijs.Certificate): Set<number> | undefined {
-  const parsed = extension(cert, OID.keyUsage)?.parsedValue;
-  if (!(parsed instanceof asn1js.BitString)) return undefined;
-  const bytes = parsed.valueBlock.valueHexView;
-  const bits = new Set<number>();
-  for (let bit = 0; bit < bytes.length * 8; bit++) {
-    if (bytes[bit >> 3]! & (0x80 >> (bit & 7))) bits.add(bit);
-  }
-  return bits;
-}
-
-function extendedKeyUsages(cert: pkijs.Certificate): string[] | undefined {
-  const parsed = extension(cert, OID.extendedKeyUsage)?.parsedValue;
-  return parsed instanceof pkijs.ExtKeyUsage ? parsed.keyPurposes : undefined;
-}
-
-function isCa(cert: pkijs.Certificate): boolean {
-  const parsed = extension(cert, OID.basicConstraints)?.parsedValue;
-  return parsed instanceof pkijs.BasicConstraints && Boolean(parsed.cA);
-}
-
-function serialHex(cert: pkijs.Certificate): string {
-  let serial = Buffer.from(cert.serialNumber.valueBlock.valueHexView);
-  while (serial.length > 1 && serial[0] === 0) serial = serial.subarray(1);
-  return serial.toString('hex').toUpperCase();
-}
-
-function emailAddresses(cert: pkijs.Certificate): string[] {
-  const found = new Set<string>();
-  const sans = extension(cert, OID.subjectAltName)?.parsedValue;
-  if (sans instanceof pkijs.AltName) {
-    for (const name of sans.altNames) if (name.type === 1) found.add(String(name.value).trim().toLowerCase());
-  }
-  // Older S/MIME certificates carry the address only in the subject (PKCS#9 emailAddress).
-  for (const attribute of cert.subject.typesAndValues) {
-    const value = (attribute.value as { valueBlock?: { value?: unknown } }).valueBlock?.value;
-    if (attribute.type === OID.emailAddressAttribute && typeof value === 'string') found.add(value.trim().toLowerCase());
-  }
-  return [...found].filter((a) => a.includes('@'));
 }

@@ -1,0 +1,164 @@
+/**
+ * S/MIME signing (RFC 8551 §3.5) of whole RFC 5322 messages, over CMS SignedData
+ * (RFC 5652 §5). The outer header (From, To, Subject…) stays as it is; the MIME entity is
+ * made 7-bit clean (seven-bit.ts), canonicalised, and signed either detached
+ * (multipart/signed, readable by clients without S/MIME) or opaque (pkcs7-mime).
+ *
+ * The private-key operation is done by OpenSSL through Node: the WebCrypto key is turned
+ * into its KeyObject, which lets one RSA key sign with SHA-256, -384 or -512 (a WebCrypto
+ * RSA key is bound to one hash) and gives DER ECDSA signatures as CMS wants them.
+ */
+import { createHash, createPublicKey, KeyObject, randomBytes, sign as nodeSign } from 'node:crypto';
+import type * as pkijs from 'pkijs';
+import { HygieError } from '../../core/errors.js';
+import type { CryptoKey } from '../engine.js';
+import { certificateDerOf, sameCertificate } from '../trust/certificate-facts.js';
+import { DIGEST_OIDS, nodeDigestName, SIGNATURE_OIDS } from '../trust/signatures.js';
+import {
+  algorithmIdentifier, contextTag, objectIdentifier, octetString, sequence, setOf, smallInteger, tlv,
+} from './der-writer.js';
+import { canonicalize, joinMessage, multipartSignedEntity, pkcs7MimeEntity, splitMessage } from './mime.js';
+import { toSevenBit } from './seven-bit.js';
+import { CMS_OIDS, encodeSignedAttributes } from './signed-attributes.js';
+
+export type SignatureMode = 'detached' | 'opaque';
+export type SignatureHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+export interface Signer {
+  readonly certificate: pkijs.Certificate;
+  /** RSA (PKCS#1 v1.5 signatures) or ECDSA private key; must allow 'sign'. */
+  readonly privateKey: CryptoKey;
+  /** Intermediate CAs to include so that recipients can build the path. */
+  readonly chain?: readonly pkijs.Certificate[];
+  /**
+   * A separate encryption certificate: included, and named in the
+   * SMIMEEncryptionKeyPreference attribute so that replies are encrypted to it.
+   */
+  readonly encryptionCertificate?: pkijs.Certificate;
+}
+
+export interface SignOptions {
+  /** Default 'detached'. */
+  readonly mode?: SignatureMode;
+  /** Default 'SHA-256'. */
+  readonly hash?: SignatureHash;
+  /** Default now. */
+  readonly signingTime?: Date;
+}
+
+/** micalg values of RFC 8551 §3.5.3.2. */
+const MICALG: Readonly<Record<SignatureHash, string>> = { 'SHA-256': 'sha-256', 'SHA-384': 'sha-384', 'SHA-512': 'sha-512' };
+
+/**
+ * Signs a whole message. Detached gives
+ * `multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256`, opaque gives
+ * `application/pkcs7-mime; smime-type=signed-data`.
+ */
+export async function signMessage(message: Buffer, signer: Signer, options: SignOptions = {}): Promise<Buffer> {
+  const mode = options.mode ?? 'detached';
+  const hash = options.hash ?? 'SHA-256';
+  // Raw split: a binary body is base64-encoded as is, then everything is 7-bit and canonicalised.
+  const { outer, entity } = splitMessage(message, { canonicalize: false });
+  const signed = canonicalize(toSevenBit(entity));
+  const der = await signCms(signed, signer, { ...options, mode, hash });
+  const wrapped = mode === 'detached'
+    ? multipartSignedEntity(signed, der, MICALG[hash], `----=_Hygie_signed_${randomBytes(12).toString('hex')}`)
+    : pkcs7MimeEntity(der, 'signed-data');
+  return joinMessage(outer, wrapped);
+}
+
+/**
+ * CMS SignedData (a ContentInfo, DER) over `content` as id-data: one SignerInfo identified
+ * by issuerAndSerialNumber, with signed attributes contentType, signingTime,
+ * messageDigest and SMIMECapabilities; the signer's certificate and chain included.
+ */
+export async function signCms(content: Uint8Array, signer: Signer, options: SignOptions = {}): Promise<Uint8Array> {
+  const mode = options.mode ?? 'detached';
+  const hash = options.hash ?? 'SHA-256';
+  if (!(hash in MICALG)) throw new HygieError('INVALID_INPUT', `unsupported signature hash ${hash}`);
+  const key = signingKeyObject(signer);
+  const signatureAlgorithm = signatureAlgorithmFor(key, hash);
+
+  const signedAttributes = encodeSignedAttributes({
+    contentType: CMS_OIDS.data,
+    messageDigest: createHash(nodeDigestName(hash)).update(content).digest(),
+    signingTime: options.signingTime ?? new Date(),
+    ...(signer.encryptionCertificate ? { encryptionKeyPreference: issuerAndSerialNumber(signer.encryptionCertificate) } : {}),
+  });
+  const signature = await signBytes(hash, signedAttributes, key);
+
+  const digestAlgorithm = algorithmIdentifier(DIGEST_OIDS[hash]);
+  const signerInfo = sequence(
+    smallInteger(1), // version 1: issuerAndSerialNumber
+    issuerAndSerialNumber(signer.certificate),
+    digestAlgorithm,
+    // [0] IMPLICIT: the same bytes as the signed SET OF, with the context tag.
+    Buffer.concat([Buffer.from([0xa0]), signedAttributes.subarray(1)]),
+    signatureAlgorithm,
+    octetString(signature),
+  );
+  const certificates = includedCertificates(signer).map(certificateDerOf);
+  const encapsulated = mode === 'opaque'
+    ? sequence(objectIdentifier(CMS_OIDS.data), contextTag(0, octetString(content)))
+    : sequence(objectIdentifier(CMS_OIDS.data));
+  const signedData = sequence(
+    smallInteger(1), // version 1: no attribute certificates, id-data, issuerAndSerialNumber
+    setOf([digestAlgorithm]),
+    encapsulated,
+    contextTag(0, ...certificates), // certificates [0] IMPLICIT SET OF, signer first
+    tlv(0x31, signerInfo),
+  );
+  return sequence(objectIdentifier(CMS_OIDS.signedData), contextTag(0, signedData));
+}
+
+/** Keys already checked against certificates: the check costs as much as the rest of signing. */
+const checkedKeys = new WeakMap<CryptoKey, { key: KeyObject; certificates: WeakSet<pkijs.Certificate> }>();
+
+/** The signing key as a KeyObject, checked (once per key and certificate) against the certificate's public key. */
+function signingKeyObject(signer: Signer): KeyObject {
+  const { privateKey, certificate } = signer;
+  const checked = checkedKeys.get(privateKey);
+  if (checked?.certificates.has(certificate)) return checked.key;
+  if (privateKey.type !== 'private' || !privateKey.usages.includes('sign')) {
+    throw new HygieError('INVALID_INPUT', 'the signer key is not a private signing key');
+  }
+  const key = checked?.key ?? KeyObject.from(privateKey);
+  const fromKey = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  const fromCertificate = Buffer.from(certificate.subjectPublicKeyInfo.toSchema().toBER(false));
+  if (!fromKey.equals(fromCertificate)) {
+    throw new HygieError('INVALID_INPUT', 'the signer private key does not belong to the signer certificate');
+  }
+  const entry = checked ?? { key, certificates: new WeakSet<pkijs.Certificate>() };
+  entry.certificates.add(certificate);
+  checkedKeys.set(privateKey, entry);
+  return key;
+}
+
+/** RSA keys sign with PKCS#1 v1.5 and are named rsaEncryption, as OpenSSL and most clients do (RFC 3370 §3.2). */
+function signatureAlgorithmFor(key: KeyObject, hash: SignatureHash): Buffer {
+  if (key.asymmetricKeyType === 'rsa') return algorithmIdentifier(SIGNATURE_OIDS.rsaEncryption, true);
+  if (key.asymmetricKeyType === 'ec') {
+    const oid = { 'SHA-256': SIGNATURE_OIDS.ecdsaWithSha256, 'SHA-384': SIGNATURE_OIDS.ecdsaWithSha384, 'SHA-512': SIGNATURE_OIDS.ecdsaWithSha512 }[hash];
+    return algorithmIdentifier(oid); // RFC 5758 §3.2: parameters absent
+  }
+  throw new HygieError('INVALID_INPUT', `unsupported signer key type ${key.asymmetricKeyType}`);
+}
+
+/** Signs on libuv's thread pool, so that concurrent messages use several cores. */
+function signBytes(hash: SignatureHash, data: Uint8Array, key: KeyObject): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    nodeSign(nodeDigestName(hash), data, key, (error, signature) => (error ? reject(error) : resolve(signature)));
+  });
+}
+
+/** IssuerAndSerialNumber with the issuer name exactly as encoded in the certificate. */
+export function issuerAndSerialNumber(cert: pkijs.Certificate): Buffer {
+  const issuer = Buffer.from(cert.issuer.valueBeforeDecode);
+  const name = issuer.length > 0 ? issuer : Buffer.from(cert.issuer.toSchema().toBER(false));
+  return sequence(name, Buffer.from(cert.serialNumber.toBER(false)));
+}
+
+function includedCertificates(signer: Signer): pkijs.Certificate[] {
+  const all = [signer.certificate, ...(signer.encryptionCertificate ? [signer.encryptionCertificate] : []), ...(signer.chain ?? [])];
+  return all.filter((cert, i) => all.findIndex((other) => sameCertificate(other, cert)) === i);
+}
