@@ -11,9 +11,10 @@ import { isHygieError } from '../core/errors.js';
 import { mailboxCommands } from './commands/mailbox.js';
 import { operatorCommands } from './commands/operator.js';
 import { pkiCommands } from './commands/pki.js';
+import { smimeCommands } from './commands/smime.js';
 import { UsageError, type CliCommand } from './commands/types.js';
 
-const COMMANDS: readonly CliCommand[] = [...operatorCommands, ...mailboxCommands, ...pkiCommands];
+const COMMANDS: readonly CliCommand[] = [...operatorCommands, ...mailboxCommands, ...pkiCommands, ...smimeCommands];
 
 const GLOBAL_OPTIONS = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 

@@ -32,3 +32,5 @@ export {
   CertificateStore, CertificateStoreError, isCertificateStoreError,
   type StoredCertificate, type ImportResult, type TrustAnchor, type TrustPurpose,
 } from './store/index.js';
+export { SmimeService, type SmimeServiceOptions, type SignedAs, type EncryptedFor } from './smime-service.js';
+export { DevHealthPkiService, SUB_CAS, CRL_FILE, type Revocation } from './dev-health-pki-service.js';
