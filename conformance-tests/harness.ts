@@ -10,16 +10,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import knexFactory from 'knex';
 import { startOperator, type RunningOperator } from '../app/operator.js';
 import { loadConfig, type DeepPartial, type Config } from '../core/config.js';
 import { Logger } from '../core/logger.js';
+import { createTestPostgresDatabase } from '../core/testing-postgres.js';
 import type { MailboxSummary } from '../directory/types.js';
 
 /** The compiled command line, as `npm start` and `npm run hygie` run it. */
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../app/cli.js');
-
-export const POSTGRES_URL = process.env.HYGIE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestOperator extends RunningOperator {
   dataDir: string;
@@ -33,7 +31,7 @@ export interface TestOperator extends RunningOperator {
 
 export async function startTestOperator(options: { engine?: 'sqlite' | 'postgres'; overrides?: DeepPartial<Config> } = {}): Promise<TestOperator> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hygie-e2e-'));
-  const database = options.engine === 'postgres' ? await createPostgresDatabase() : undefined;
+  const database = options.engine === 'postgres' ? await createTestPostgresDatabase('hygie_e2e') : undefined;
   const { config } = loadConfig({
     file: undefined,
     env: {},
@@ -76,41 +74,6 @@ export async function startTestOperator(options: { engine?: 'sqlite' | 'postgres
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** A new empty database on the test PostgreSQL server, dropped by `drop()`. */
-export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 } });
-  const name = `hygie_e2e_${randomBytes(4).toString('hex')}`;
-  try {
-    await admin.raw(`create database ${name}`);
-  } catch (error) {
-    await admin.destroy();
-    throw error;
-  }
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.raw(`drop database if exists ${name} with (force)`);
-      await admin.destroy();
-    },
-  };
-}
-
-/** Whether the test PostgreSQL answers; in CI it must. */
-export async function postgresAvailable(): Promise<boolean> {
-  const probe = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 } });
-  try {
-    await probe.raw('select 1');
-    return true;
-  } catch (error) {
-    if (process.env.CI) throw new Error(`PostgreSQL is required in CI at ${POSTGRES_URL}: ${(error as Error).message}`);
-    return false;
-  } finally {
-    await probe.destroy();
-  }
 }
 
 /** Valid RPPS numbers (Luhn key) for test professionals. */

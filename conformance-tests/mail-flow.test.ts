@@ -11,11 +11,12 @@ import { ImapFlow } from 'imapflow';
 import ldap from 'ldapjs';
 import nodemailer from 'nodemailer';
 import { TestClient } from '../webmail/testing.js';
-import { postgresAvailable, startTestOperator, TEST_RPPS, type TestOperator } from './harness.js';
+import { postgresUnavailable } from '../core/testing-postgres.js';
+import { startTestOperator, TEST_RPPS, type TestOperator } from './harness.js';
 
 for (const engine of ['sqlite', 'postgres'] as const) {
   describe(`mail flows end to end (${engine})`, async () => {
-    const skip = engine === 'postgres' && !(await postgresAvailable()) ? 'no PostgreSQL on this machine' : false;
+    const skip = engine === 'postgres' ? (await postgresUnavailable()) ?? false : false;
     let operator: TestOperator;
     let sender: Awaited<ReturnType<TestOperator['createUser']>>;
     let recipient: Awaited<ReturnType<TestOperator['createUser']>>;

@@ -1,20 +1,17 @@
 /**
- * The same migrations on both engines: SQLite (always) and the local PostgreSQL
- * (HYGIE_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test), each in a
- * fresh database that is dropped afterwards.
+ * The same migrations on both engines: SQLite (always) and the test PostgreSQL
+ * (core/testing-postgres.ts), each in a fresh database that is dropped afterwards.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import knexFactory from 'knex';
 import { ALL_MIGRATIONS } from '../app/context.js';
 import { openDatabase } from './database.js';
+import { createTestPostgresDatabase, postgresUnavailable } from './testing-postgres.js';
 
 const EXPECTED_TABLES = ['audit_events', 'mailboxes', 'addresses', 'credentials', 'folders', 'messages', 'message_changes'];
-const POSTGRES_URL = process.env.HYGIE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 test('migrations create every table in a new SQLite file and are idempotent', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hygie-db-'));
@@ -36,27 +33,19 @@ test('migrations create every table in a new SQLite file and are idempotent', as
 });
 
 test('the same migrations run on PostgreSQL', async (t) => {
-  const admin = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 } });
-  try {
-    await admin.raw('select 1');
-  } catch (error) {
-    await admin.destroy();
-    if (process.env.CI) throw new Error(`PostgreSQL is required in CI: ${(error as Error).message}`);
-    t.skip(`no PostgreSQL at ${POSTGRES_URL}: ${(error as Error).message}`);
+  const unavailable = await postgresUnavailable();
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
-  const name = `hygie_test_${randomBytes(4).toString('hex')}`;
-  await admin.raw(`create database ${name}`);
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
+  const database = await createTestPostgresDatabase();
   try {
-    const db = await openDatabase({ url: url.toString(), dataDir: os.tmpdir(), migrations: ALL_MIGRATIONS });
+    const db = await openDatabase({ url: database.url, dataDir: os.tmpdir(), migrations: ALL_MIGRATIONS });
     const rows = await db('information_schema.tables').where({ table_schema: 'public' }).select('table_name');
     const tables = rows.map((r: { table_name: string }) => r.table_name);
     for (const table of EXPECTED_TABLES) assert.ok(tables.includes(table), `missing table ${table}`);
     await db.destroy();
   } finally {
-    await admin.raw(`drop database if exists ${name} with (force)`);
-    await admin.destroy();
+    await database.drop();
   }
 });

@@ -7,16 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { AuditTrail, auditMigrations } from '../../core/audit.js';
 import { ManualClock } from '../../core/clock.js';
 import { openDatabase } from '../../core/database.js';
+import { createTestPostgresDatabase, postgresUnavailable } from '../../core/testing-postgres.js';
 import { CertificateStore } from './certificate-store.js';
 import type { KeySecret } from './key-vault.js';
 import { certStoreMigrations } from './migrations.js';
-import { randomName } from './testing-openssl.js';
 
-export const POSTGRES_URL = process.env.HYGIE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const ENGINES = ['sqlite', 'postgres'] as const;
 export type Engine = (typeof ENGINES)[number];
 
@@ -62,23 +61,11 @@ async function openEnv(engine: Engine): Promise<{ env: StoreTestEnv; close(): Pr
     db = await openDatabase({ url: '', dataDir, migrations });
     dispose = async () => rmSync(dataDir, { recursive: true, force: true });
   } else {
-    const admin = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 } });
-    try {
-      await admin.raw('select 1');
-    } catch (error) {
-      await admin.destroy();
-      if (process.env.CI) throw new Error(`PostgreSQL is required in CI: ${(error as Error).message}`);
-      return `no PostgreSQL at ${POSTGRES_URL}: ${(error as Error).message}`;
-    }
-    const name = randomName('hygie_certstore');
-    await admin.raw(`create database ${name}`);
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${name}`;
-    db = await openDatabase({ url: url.toString(), dataDir: os.tmpdir(), migrations });
-    dispose = async () => {
-      await admin.raw(`drop database if exists ${name} with (force)`);
-      await admin.destroy();
-    };
+    const unavailable = await postgresUnavailable();
+    if (unavailable) return unavailable;
+    const database = await createTestPostgresDatabase('hygie_certstore');
+    db = await openDatabase({ url: database.url, dataDir: os.tmpdir(), migrations });
+    dispose = () => database.drop();
   }
   const clock = new ManualClock(new Date());
   const audit = new AuditTrail(db, clock);
