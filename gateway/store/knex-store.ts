@@ -14,6 +14,7 @@ import { summariseHeaders } from './header-summary.js';
 import type {
   AppendOptions, AppendResult, CopyResult, FlagUpdateMode, Folder, FolderChange, MessageStore, MessageSummary, SpecialUse,
 } from './types.js';
+import { FOLDER_DELIMITER, FolderError } from './types.js';
 
 export const DEFAULT_FOLDERS: ReadonlyArray<{ name: string; specialUse: SpecialUse | null }> = [
   { name: 'INBOX', specialUse: null },
@@ -60,6 +61,54 @@ export class KnexMessageStore implements MessageStore {
   async getFolder(mailboxId: number, name: string): Promise<Folder | undefined> {
     const wanted = name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
     return (await this.listFolders(mailboxId)).find((f) => f.name === wanted);
+  }
+
+  async createFolder(mailboxId: number, name: string): Promise<Folder> {
+    const wanted = checkFolderName(name);
+    const folders = await this.listFolders(mailboxId);
+    if (folders.some((f) => f.name === wanted)) throw new FolderError('exists', `folder "${wanted}" already exists`);
+    const uidValidity = Math.floor(this.clock.now().getTime() / 1000);
+    const parts = wanted.split(FOLDER_DELIMITER);
+    const missing = parts.map((_, i) => parts.slice(0, i + 1).join(FOLDER_DELIMITER)).filter((n) => !folders.some((f) => f.name === n));
+    await this.db('folders').insert(missing.map((folderName) => ({
+      mailbox_id: mailboxId, name: folderName, special_use: null, uid_validity: uidValidity, uid_next: 1, highest_modseq: 1, subscribed: true,
+    }))).onConflict(['mailbox_id', 'name']).ignore();
+    return (await this.getFolder(mailboxId, wanted)) as Folder;
+  }
+
+  async deleteFolder(mailboxId: number, name: string): Promise<void> {
+    const folder = await this.requireFolder(mailboxId, name);
+    if (folder.name === 'INBOX') throw new FolderError('inbox', 'INBOX cannot be deleted');
+    const folders = await this.listFolders(mailboxId);
+    if (folders.some((f) => f.name.startsWith(folder.name + FOLDER_DELIMITER))) {
+      throw new FolderError('has-children', `folder "${folder.name}" has sub-folders: delete them first`);
+    }
+    // Rows of messages and journal go with the folder (ON DELETE CASCADE); message files stay for other copies.
+    await this.writes.run((trx) => trx('folders').where({ id: folder.id }).delete());
+  }
+
+  async renameFolder(mailboxId: number, from: string, to: string): Promise<void> {
+    const folder = await this.requireFolder(mailboxId, from);
+    if (folder.name === 'INBOX') throw new FolderError('inbox', 'INBOX cannot be renamed here');
+    const target = checkFolderName(to);
+    const folders = await this.listFolders(mailboxId);
+    if (folders.some((f) => f.name === target)) throw new FolderError('exists', `folder "${target}" already exists`);
+    if (target.startsWith(folder.name + FOLDER_DELIMITER)) throw new FolderError('invalid-name', 'a folder cannot be moved inside itself');
+    const moved = folders.filter((f) => f.name === folder.name || f.name.startsWith(folder.name + FOLDER_DELIMITER));
+    await this.writes.run(async (trx) => {
+      for (const f of moved) await trx('folders').where({ id: f.id }).update({ name: target + f.name.slice(folder.name.length) });
+    });
+  }
+
+  async setSubscribed(mailboxId: number, name: string, subscribed: boolean): Promise<void> {
+    const folder = await this.requireFolder(mailboxId, name);
+    await this.writes.run((trx) => trx('folders').where({ id: folder.id }).update({ subscribed }));
+  }
+
+  private async requireFolder(mailboxId: number, name: string): Promise<Folder> {
+    const folder = await this.getFolder(mailboxId, name);
+    if (!folder) throw new FolderError('nonexistent', `no folder "${name}"`);
+    return folder;
   }
 
   async listMessages(folderId: number): Promise<MessageSummary[]> {
@@ -228,6 +277,17 @@ export class KnexMessageStore implements MessageStore {
   private emit(changes: readonly FolderChange[]): void {
     for (const change of changes) this.events.emit(`folder:${change.folderId}`, change);
   }
+}
+
+/** A folder name as stored: no empty levels, no control characters, INBOX spelled so. */
+function checkFolderName(name: string): string {
+  const trimmed = name.replace(/\/+$/, '');
+  if (trimmed === '' || trimmed.length > 255) throw new FolderError('invalid-name', 'the folder name is empty or too long');
+  if (/[\x00-\x1f\x7f]/.test(trimmed) || trimmed.split(FOLDER_DELIMITER).some((part) => part === '')) {
+    throw new FolderError('invalid-name', `"${trimmed}" is not a valid folder name`);
+  }
+  if (trimmed.toUpperCase() === 'INBOX') throw new FolderError('exists', 'INBOX already exists');
+  return trimmed;
 }
 
 /** The columns a new message row takes from its source (a delivery, or the message copied). */

@@ -61,11 +61,32 @@ export interface CopyResult {
   mapping: Array<{ from: number; to: number }>;
 }
 
+/** Folder hierarchy separator (`Archive/2026`), as IMAP LIST announces it. */
+export const FOLDER_DELIMITER = '/';
+
+/** Why a folder operation was refused; protocol front ends map it to their own codes. */
+export type FolderProblem = 'exists' | 'nonexistent' | 'inbox' | 'has-children' | 'invalid-name';
+
+export class FolderError extends Error {
+  constructor(readonly problem: FolderProblem, message: string) {
+    super(message);
+    this.name = 'FolderError';
+  }
+}
+
 export interface MessageStore {
   /** The mailbox's folders, creating the default set (INBOX, Sent, Drafts, Trash, Junk, Archive) on first use. */
   listFolders(mailboxId: number): Promise<Folder[]>;
   /** One folder by name (`INBOX` matched case-insensitively), or undefined. */
   getFolder(mailboxId: number, name: string): Promise<Folder | undefined>;
+  /** Creates a folder (its parents too, as RFC 3501 CREATE does); FolderError when it exists or the name is invalid. */
+  createFolder(mailboxId: number, name: string): Promise<Folder>;
+  /** Deletes a folder and its messages; INBOX and folders with children are refused. */
+  deleteFolder(mailboxId: number, name: string): Promise<void>;
+  /** Renames a folder and its children, keeping UIDVALIDITY and messages; INBOX is refused. */
+  renameFolder(mailboxId: number, from: string, to: string): Promise<void>;
+  /** Marks a folder subscribed or not (LSUB, clients' folder panes). */
+  setSubscribed(mailboxId: number, name: string, subscribed: boolean): Promise<void>;
   /** Messages of a folder, ordered by UID (sequence number = index + 1). */
   listMessages(folderId: number): Promise<MessageSummary[]>;
   /** The raw RFC 5322 bytes of one message; throws if it does not exist. */

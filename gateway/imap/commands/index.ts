@@ -6,6 +6,7 @@ import { copy, move, uidCopy, uidMove } from './copy.js';
 import { enable } from './enable.js';
 import { expunge, uidExpunge } from './expunge.js';
 import { fetch, uidFetch } from './fetch.js';
+import { create, deleteFolder, rename, subscribe, unsubscribe } from './folders.js';
 import { id } from './id.js';
 import { idle } from './idle.js';
 import { list, lsub } from './list.js';
@@ -19,7 +20,6 @@ import { starttls } from './starttls.js';
 import { status } from './status.js';
 import { store, uidStore } from './store.js';
 import type { CommandSpec } from './types.js';
-import { unsupported } from './unsupported.js';
 
 export function buildCommandRegistry(specs: readonly CommandSpec[]): ReadonlyMap<string, CommandSpec> {
   const registry = new Map<string, CommandSpec>();
@@ -35,6 +35,5 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = buildCommandRegistry([
   starttls, login, authenticate,
   enable, namespace, list, lsub, status, select, examine, append, idle,
   close, unselect, expunge, uidExpunge, fetch, uidFetch, store, uidStore, search, uidSearch,
-  copy, uidCopy, move, uidMove,
-  ...unsupported,
+  copy, uidCopy, move, uidMove, create, deleteFolder, rename, subscribe, unsubscribe,
 ]);

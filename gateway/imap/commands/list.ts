@@ -2,14 +2,14 @@
  * LIST and LSUB with SPECIAL-USE attributes (RFC 6154) and child attributes.
  * Patterns: `*` matches anything, `%` anything but the `/` delimiter.
  */
-import type { Folder } from '../../store/types.js';
+import { FOLDER_DELIMITER, type Folder } from '../../store/types.js';
 import { ArgReader } from '../proto/args.js';
 import { atom } from '../proto/compiler.js';
 import { decodeMailboxName, encodeMailboxName } from '../proto/mailbox-name.js';
 import { ImapSyntaxError, type ParsedCommand } from '../proto/tokens.js';
 import { AUTHENTICATED, ok, requireUser, type CommandContext, type CommandResult, type CommandSpec } from './types.js';
 
-export const DELIMITER = '/';
+export const DELIMITER = FOLDER_DELIMITER;
 
 export const list: CommandSpec = {
   name: 'LIST',
