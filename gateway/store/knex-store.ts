@@ -122,6 +122,13 @@ export class KnexMessageStore implements MessageStore {
     return this.blobs.get(row.blob_id);
   }
 
+  async readMessages(folderId: number, uids: readonly number[]): Promise<Map<number, Buffer>> {
+    const rows: Array<{ uid: number | string; blob_id: string }> = uids.length === 0 ? []
+      : await this.db('messages').where({ folder_id: folderId }).whereIn('uid', [...uids]).select('uid', 'blob_id');
+    const contents = await Promise.all(rows.map((row) => this.blobs.get(row.blob_id)));
+    return new Map(rows.map((row, index) => [Number(row.uid), contents[index] as Buffer]));
+  }
+
   async append(mailboxId: number, folderName: string, raw: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
     const folder = await this.getFolder(mailboxId, folderName);
     if (!folder) throw new Error(`mailbox ${mailboxId} has no folder "${folderName}"`);

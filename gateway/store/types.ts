@@ -91,6 +91,8 @@ export interface MessageStore {
   listMessages(folderId: number): Promise<MessageSummary[]>;
   /** The raw RFC 5322 bytes of one message; throws if it does not exist. */
   readMessage(folderId: number, uid: number): Promise<Buffer>;
+  /** Several messages at once (one lookup, concurrent file reads); UIDs that no longer exist are absent. */
+  readMessages(folderId: number, uids: readonly number[]): Promise<Map<number, Buffer>>;
   /** Stores a message in a folder, durably, before resolving. */
   append(mailboxId: number, folderName: string, raw: Buffer, options?: AppendOptions): Promise<AppendResult>;
   /**

@@ -58,32 +58,52 @@ async function fetchMessages(context: CommandContext, command: ParsedCommand, by
   }
 
   const needsContent = items.some((item) => CONTENT_ITEMS.has(item.kind));
-  for (const ref of refs) {
-    const summary = summaries.get(ref.uid);
-    if (!summary) continue; // expunged by another session; its EXPUNGE comes later
-    let content: { raw: Buffer; mime: MimePart } | undefined;
-    if (needsContent) {
-      const raw = await readOrSkip(context, view.folder.id, ref.uid);
-      if (!raw) continue;
-      content = { raw, mime: parseMime(raw) };
+  const present = refs.filter((ref) => summaries.has(ref.uid)); // the others were expunged by another session; their EXPUNGE comes later
+  for (const batch of readAheadBatches(present, summaries, needsContent)) {
+    // Messages of a batch are read concurrently, then answered in order: the reads' latency overlaps.
+    const raws = needsContent ? await context.store.readMessages(view.folder.id, batch.map((ref) => ref.uid)) : undefined;
+    for (const ref of batch) {
+      const summary = summaries.get(ref.uid) as MessageSummary;
+      let content: { raw: Buffer; mime: MimePart } | undefined;
+      if (raws) {
+        const raw = raws.get(ref.uid);
+        if (!raw) continue; // expunged meanwhile
+        content = { raw, mime: parseMime(raw) };
+      }
+      const values = fetchValues(items, ref, summary, content);
+      const reportsFlags = items.some((item) => item.kind === 'FLAGS');
+      if (!reportsFlags && flagsChanged.has(ref.uid)) values.push(atom('FLAGS'), summary.flags.map(atom));
+      if (reportsFlags || flagsChanged.has(ref.uid)) view.noteFlags(ref.uid, summary.flags);
+      await context.send([ref.seq, atom('FETCH'), values]);
     }
-    const values = fetchValues(items, ref, summary, content);
-    const reportsFlags = items.some((item) => item.kind === 'FLAGS');
-    if (!reportsFlags && flagsChanged.has(ref.uid)) values.push(atom('FLAGS'), summary.flags.map(atom));
-    if (reportsFlags || flagsChanged.has(ref.uid)) view.noteFlags(ref.uid, summary.flags);
-    await context.send([ref.seq, atom('FETCH'), values]);
   }
   return ok(`${command.name} completed`);
 }
 
-async function readOrSkip(context: CommandContext, folderId: number, uid: number): Promise<Buffer | undefined> {
-  try {
-    return await context.store.readMessage(folderId, uid);
-  } catch (error) {
-    context.logger.warn('message vanished during FETCH', { session: context.id, folderId, uid, error });
-    return undefined;
+/** Bounds on one read-ahead batch: enough to hide read latency, little enough to bound memory per session. */
+const READ_AHEAD_MESSAGES = 32;
+const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+
+function* readAheadBatches(refs: readonly MessageRef[], summaries: ReadonlyMap<number, MessageSummary>, reading: boolean): Generator<MessageRef[]> {
+  if (!reading) {
+    yield [...refs];
+    return;
   }
+  let batch: MessageRef[] = [];
+  let bytes = 0;
+  for (const ref of refs) {
+    const size = summaries.get(ref.uid)?.size ?? 0;
+    if (batch.length > 0 && (batch.length >= READ_AHEAD_MESSAGES || bytes + size > READ_AHEAD_BYTES)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(ref);
+    bytes += size;
+  }
+  if (batch.length > 0) yield batch;
 }
+
 
 function fetchValues(items: readonly FetchItem[], ref: MessageRef, summary: MessageSummary, content: { raw: Buffer; mime: MimePart } | undefined): ResponseValue[] {
   const values: ResponseValue[] = [];
