@@ -14,7 +14,7 @@ import { parseMime, type MimePart } from '../proto/mime.js';
 import { extractSection } from '../proto/sections.js';
 import type { ParsedCommand } from '../proto/tokens.js';
 import type { MessageRef } from '../mailbox-view.js';
-import { resolveMessages } from './message-set.js';
+import { readAheadBatches, resolveMessages } from './message-set.js';
 import { ok, SELECTED, selectedView, type CommandContext, type CommandResult, type CommandSpec } from './types.js';
 
 export const fetch: CommandSpec = {
@@ -80,29 +80,6 @@ async function fetchMessages(context: CommandContext, command: ParsedCommand, by
   return ok(`${command.name} completed`);
 }
 
-/** Bounds on one read-ahead batch: enough to hide read latency, little enough to bound memory per session. */
-const READ_AHEAD_MESSAGES = 32;
-const READ_AHEAD_BYTES = 4 * 1024 * 1024;
-
-function* readAheadBatches(refs: readonly MessageRef[], summaries: ReadonlyMap<number, MessageSummary>, reading: boolean): Generator<MessageRef[]> {
-  if (!reading) {
-    yield [...refs];
-    return;
-  }
-  let batch: MessageRef[] = [];
-  let bytes = 0;
-  for (const ref of refs) {
-    const size = summaries.get(ref.uid)?.size ?? 0;
-    if (batch.length > 0 && (batch.length >= READ_AHEAD_MESSAGES || bytes + size > READ_AHEAD_BYTES)) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(ref);
-    bytes += size;
-  }
-  if (batch.length > 0) yield batch;
-}
 
 
 function fetchValues(items: readonly FetchItem[], ref: MessageRef, summary: MessageSummary, content: { raw: Buffer; mime: MimePart } | undefined): ResponseValue[] {

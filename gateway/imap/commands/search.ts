@@ -8,6 +8,7 @@ import { decodeEncodedWords, extractBodyText } from '../proto/mime-decode.js';
 import { headerValues, parseMime, type MimePart } from '../proto/mime.js';
 import { matchSearch, parseSearch, searchNeedsContent, UnsupportedCharsetError, type SearchCandidate, type SearchQuery } from '../proto/search.js';
 import type { ParsedCommand } from '../proto/tokens.js';
+import { readAheadBatches } from './message-set.js';
 import { no, ok, SELECTED, selectedView, type CommandContext, type CommandResult, type CommandSpec } from './types.js';
 
 export const search: CommandSpec = {
@@ -39,16 +40,18 @@ async function searchMessages(context: CommandContext, command: ParsedCommand, b
   const summaries = new Map((await context.store.listMessages(view.folder.id)).map((summary) => [summary.uid, summary]));
   const scope = { count: view.exists, maxUid: view.maxUid };
   const found: number[] = [];
-  for (const ref of view.all()) {
-    const summary = summaries.get(ref.uid);
-    if (!summary) continue;
-    let content: { raw: Buffer; mime: MimePart } | undefined;
-    if (needsContent) {
-      const raw = await context.store.readMessage(view.folder.id, ref.uid).catch(() => undefined);
-      if (!raw) continue;
-      content = { raw, mime: parseMime(raw) };
+  const present = view.all().filter((ref) => summaries.has(ref.uid));
+  for (const batch of readAheadBatches(present, summaries, needsContent)) {
+    const raws = needsContent ? await context.store.readMessages(view.folder.id, batch.map((ref) => ref.uid)) : undefined;
+    for (const ref of batch) {
+      let content: { raw: Buffer; mime: MimePart } | undefined;
+      if (raws) {
+        const raw = raws.get(ref.uid);
+        if (!raw) continue;
+        content = { raw, mime: parseMime(raw) };
+      }
+      if (matchSearch(query.key, candidate(ref.seq, summaries.get(ref.uid) as MessageSummary, content), scope)) found.push(byUid ? ref.uid : ref.seq);
     }
-    if (matchSearch(query.key, candidate(ref.seq, summary, content), scope)) found.push(byUid ? ref.uid : ref.seq);
   }
   await context.send([atom('SEARCH'), ...found]);
   return ok(`${command.name} completed`);
