@@ -1,4 +1,5 @@
 /** The certificate store's public types. */
+import type { CertificateFacts } from './certificate-facts.js';
 import type * as pkijs from 'pkijs';
 import type { CryptoKey } from '../engine.js';
 
@@ -16,24 +17,9 @@ export type CertificateInput = pkijs.Certificate | Uint8Array;
 /** A stored certificate: its id, or its SHA-256 fingerprint (hex, with or without colons). */
 export type CertificateRef = number | string;
 
-export interface StoredCertificate {
+/** What the store keeps of a certificate: its facts (certificate-facts.ts) plus how and when it came. */
+export interface StoredCertificate extends Omit<CertificateFacts, 'canSignCertificates' | 'publicKey'> {
   readonly id: number;
-  /** SHA-256 of the DER, lower-case hex. */
-  readonly sha256: string;
-  readonly der: Uint8Array;
-  readonly subject: string;
-  readonly issuer: string;
-  readonly serialHex: string;
-  readonly notBefore: Date;
-  readonly notAfter: Date;
-  /** Lower-cased e-mail addresses the certificate names. */
-  readonly addresses: readonly string[];
-  readonly canSign: boolean;
-  readonly canEncrypt: boolean;
-  /** Usable for S/MIME as far as extendedKeyUsage goes. */
-  readonly emailProtection: boolean;
-  readonly isCa: boolean;
-  readonly keyAlgorithm: string;
   readonly source: CertificateSource;
   readonly hasPrivateKey: boolean;
   readonly firstSeenAt: Date;
