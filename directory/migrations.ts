@@ -1,7 +1,8 @@
 /** The directory's tables: mailboxes, their addresses and credentials. */
 import type { Migration } from '../core/database.js';
+import { registryMigrations } from './registry-migrations.js';
 
-export const directoryMigrations: Migration[] = [{
+const mailboxMigrations: Migration[] = [{
   name: '20261124_10_directory_mailboxes',
   async up(db) {
     await db.schema.createTable('mailboxes', (table) => {
@@ -39,3 +40,6 @@ export const directoryMigrations: Migration[] = [{
     await db.schema.dropTable('mailboxes');
   },
 }];
+
+/** Every table of the directory, in order. */
+export const directoryMigrations: Migration[] = [...mailboxMigrations, ...registryMigrations];
