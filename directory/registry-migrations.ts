@@ -257,4 +257,30 @@ export const registryMigrations: Migration[] = [{
       for (const c of ['professional_id', 'structure_id', 'description', 'status', 'unlisted', 'unpublished_at', 'unpublished_reason', 'deleted_at', 'notification_address']) table.dropColumn(c);
     });
   },
+}, {
+  name: '20261124_31_directory_views',
+  /**
+   * One rule for who may see which secure address, shared by LDAP, search and the API:
+   * the boxes hosted here are authoritative for their addresses (visible while published
+   * and active, whatever a national extraction still says), and the addresses known from
+   * extractions and regional lists are visible until a later import no longer holds them.
+   */
+  async up(db) {
+    await db.raw(`CREATE VIEW directory_addresses AS
+      SELECT a.address, a.network, m.type AS box_type, m.professional_id, p.national_id, m.id AS mailbox_id,
+             m.structure_id, NULL AS registry_address_id, 'hosted' AS source,
+             CASE WHEN m.published AND m.status = 'active' THEN 1 ELSE 0 END AS visible
+        FROM addresses a
+        JOIN mailboxes m ON m.id = a.mailbox_id
+        LEFT JOIN professionals p ON p.id = m.professional_id
+      UNION ALL
+      SELECT r.address, r.network, r.box_type, r.professional_id, r.national_id, NULL AS mailbox_id,
+             NULL AS structure_id, r.id AS registry_address_id, r.source,
+             CASE WHEN r.vanished_at IS NULL THEN 1 ELSE 0 END AS visible
+        FROM registry_addresses r
+       WHERE NOT EXISTS (SELECT 1 FROM addresses h WHERE h.address = r.address)`);
+  },
+  async down(db) {
+    await db.raw('DROP VIEW directory_addresses');
+  },
 }];
