@@ -38,6 +38,13 @@ export const ERRORS = {
   INVALID_ADELI: { smtp: 501, enhanced: '5.5.4', http: 400, text: 'Invalid ADELI number' },
   INVALID_INPUT: { smtp: 501, enhanced: '5.5.4', http: 400, text: 'Invalid input' },
   CONFIG_INVALID: { smtp: 451, enhanced: '4.3.5', http: 500, text: 'Invalid configuration' },
+  MAILBOX_STATE: { smtp: 550, enhanced: '5.2.1', http: 409, text: 'The mailbox is not in a state that allows this' },
+  MAILBOX_DELETED: { smtp: 550, enhanced: '5.1.6', http: 410, text: 'This mailbox has been deleted' },
+  PROFESSIONAL_NOT_FOUND: { smtp: 550, enhanced: '5.1.0', http: 404, text: 'No such professional in the directory' },
+  STRUCTURE_NOT_FOUND: { smtp: 550, enhanced: '5.1.0', http: 404, text: 'No such structure in the directory' },
+  DELEGATION_NOT_FOUND: { smtp: 550, enhanced: '5.1.0', http: 404, text: 'No such delegation' },
+  OPERATOR_AUTH_REQUIRED: { smtp: 530, enhanced: '5.7.0', http: 401, text: 'Operator authentication required: a valid token or client certificate' },
+  NOT_FOUND: { smtp: 550, enhanced: '5.1.0', http: 404, text: 'Not found' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

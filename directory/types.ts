@@ -30,7 +30,51 @@ export interface MailboxSummary {
   published: boolean;
   createdAt: string;
   lastLoginAt: string | null;
+  /** PER: the owner in the directory; ORG/APP: the responsible professional. */
+  professionalId: number | null;
+  structureId: number | null;
+  /** ORG/APP: what the box is for. */
+  description: string | null;
+  status: MailboxStatus;
+  /** The owner refused publication (liste rouge). */
+  unlisted: boolean;
+  unpublishedAt: string | null;
+  unpublishedReason: UnpublishedReason | null;
+  deletedAt: string | null;
+  /** Usual (non-secure) address for notices and alerts: never receives health data. */
+  notificationAddress: string | null;
   addresses: MailboxAddress[];
+}
+
+export type MailboxStatus = 'active' | 'deleted';
+
+/** inactive: the lifecycle rule (a connection republishes); operator: by hand; unlisted: the owner's choice. */
+export type UnpublishedReason = 'inactive' | 'operator' | 'unlisted';
+
+/** What a delegate may do with a box: read it, send as it, manage its delegations and settings. */
+export type DelegationRight = 'read' | 'send' | 'manage';
+
+export interface Delegation {
+  id: number;
+  mailboxId: number;
+  delegateMailboxId: number;
+  /** member: of an organisational box, open-ended; delegate: for a while (an absence). */
+  role: 'member' | 'delegate';
+  rights: DelegationRight[];
+  validFrom: string;
+  validUntil: string | null;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+}
+
+/** One line of a box's history, as operators read it. */
+export interface MailboxEvent {
+  at: string;
+  kind: string;
+  actor: string;
+  reason: string | null;
+  details: Record<string, unknown>;
 }
 
 /** Where an authentication attempt comes from, for rate limits and the audit trail. */

@@ -27,6 +27,7 @@ export class RecipientResolver {
     }
     const found = await this.directory.resolveAddress(address);
     if (!found) throw new HygieError('RECIPIENT_UNKNOWN', `${address.toLowerCase()} does not exist`);
+    if (found.deleted) throw new HygieError('MAILBOX_DELETED', `${address.toLowerCase()} belongs to a deleted mailbox`);
     return { address: found.address, mailboxId: found.mailboxId };
   }
 }
