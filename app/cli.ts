@@ -8,13 +8,18 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../core/config.js';
 import { isHygieError } from '../core/errors.js';
+import { apiCommands } from './commands/api.js';
+import { delegationCommands } from './commands/delegation.js';
 import { mailboxCommands } from './commands/mailbox.js';
+import { publicationCommands } from './commands/publication.js';
 import { operatorCommands } from './commands/operator.js';
 import { pkiCommands } from './commands/pki.js';
 import { smimeCommands } from './commands/smime.js';
 import { UsageError, type CliCommand } from './commands/types.js';
 
-const COMMANDS: readonly CliCommand[] = [...operatorCommands, ...mailboxCommands, ...pkiCommands, ...smimeCommands];
+const COMMANDS: readonly CliCommand[] = [
+  ...operatorCommands, ...mailboxCommands, ...publicationCommands, ...delegationCommands, ...apiCommands, ...pkiCommands, ...smimeCommands,
+];
 
 const GLOBAL_OPTIONS = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 

@@ -12,7 +12,10 @@ import { systemClock, type Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { describeDatabase, openDatabase, type Migration } from '../core/database.js';
 import type { Logger } from '../core/logger.js';
+import { DelegationService } from '../directory/delegations.js';
 import { MailboxService } from '../directory/mailbox-service.js';
+import { OperatorCredentials } from '../directory/operator-credentials.js';
+import { PublicationService } from '../directory/publication.js';
 import { directoryMigrations } from '../directory/migrations.js';
 import { KnexMessageStore } from '../gateway/store/knex-store.js';
 import { storeMigrations } from '../gateway/store/migrations.js';
@@ -26,6 +29,9 @@ export interface OperatorContext {
   db: Knex;
   audit: AuditTrail;
   mailboxes: MailboxService;
+  publication: PublicationService;
+  delegations: DelegationService;
+  operatorCredentials: OperatorCredentials;
   store: KnexMessageStore;
   certificates: CertificateStore;
   paths: { dataDir: string; database: string; messages: string; pki: string };
@@ -44,11 +50,14 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
   const db = await openDatabase({ url: config.database.url, dataDir, migrations: ALL_MIGRATIONS });
   const audit = new AuditTrail(db, clock);
   const mailboxes = new MailboxService({ db, clock, audit, domains: config.operator.domains, auth: config.auth });
+  const publication = new PublicationService({ db, clock, audit, mailboxes });
+  const delegations = new DelegationService({ db, clock, audit, mailboxes });
+  const operatorCredentials = new OperatorCredentials({ db, clock, audit });
   const store = new KnexMessageStore({ db, blobDir: paths.messages, clock });
   const { keySecret, keySecretId } = config.certs;
   const certificates = new CertificateStore({ db, audit, clock, ...(keySecret ? { keySecrets: [{ id: keySecretId, secret: keySecret }] } : {}) });
   return {
-    config, logger, clock, db, audit, mailboxes, store, certificates, paths,
+    config, logger, clock, db, audit, mailboxes, publication, delegations, operatorCredentials, store, certificates, paths,
     close: () => db.destroy(),
   };
 }

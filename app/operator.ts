@@ -10,6 +10,8 @@ import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { ensureDevPki } from '../certs/index.js';
+import { OperatorApiServer } from '../directory/api/server.js';
+import { operatorApiRoutes } from '../directory/api/routes.js';
 import { LdapServer } from '../directory/ldap/index.js';
 import { ImapServer } from '../gateway/imap/server.js';
 import { MessageIntake } from '../gateway/pipeline/intake.js';
@@ -25,6 +27,7 @@ export interface ListeningPorts {
   imaps: number | null;
   ldap: number;
   webmail: number;
+  api: number;
 }
 
 export interface RunningOperator {
@@ -87,8 +90,14 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
     closables.push(webmail);
     const webmailPort = await webmail.listen(config.webmail.port, host);
 
+    const api = new OperatorApiServer({
+      credentials: context.operatorCredentials, routes: operatorApiRoutes(context), tls, logger: logger.child('api'),
+    });
+    closables.push(api);
+    const apiPort = await api.listen(config.api.port, host);
+
     const ports: ListeningPorts = {
-      smtp: smtpPort, submission: submissionPort, imap: imapPort, imaps: imapsPort, ldap: ldapPort, webmail: webmailPort,
+      smtp: smtpPort, submission: submissionPort, imap: imapPort, imaps: imapsPort, ldap: ldapPort, webmail: webmailPort, api: apiPort,
     };
     return { context, ports, caCertPem, stop };
   } catch (error) {

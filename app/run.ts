@@ -18,6 +18,7 @@ export async function runOperator(config: Readonly<Config>): Promise<number> {
   if (ports.imaps) logger.info(`IMAP over TLS            imaps://${host}:${ports.imaps}`);
   logger.info(`LDAP directory           ldap://${host}:${ports.ldap}  base ${config.ldap.baseDn}`);
   logger.info(`Webmail                  http://${host}:${ports.webmail}/`);
+  logger.info(`Operator API             https://${host}:${ports.api}/api/v1/  (bearer token or client certificate)`);
   logger.info(`Data folder              ${context.paths.dataDir}`);
   logger.info(`Database                 ${context.paths.database}`);
   logger.info(`Message files            ${context.paths.messages}`);

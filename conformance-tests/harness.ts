@@ -41,6 +41,7 @@ export async function startTestOperator(options: { engine?: 'sqlite' | 'postgres
       imap: { port: 0 },
       ldap: { port: 0 },
       webmail: { port: 0 },
+      api: { port: 0 },
       database: { url: database?.url ?? '' },
       ...options.overrides,
     },
@@ -93,7 +94,7 @@ export async function spawnOperator(dataDir: string, env: Record<string, string>
   const child = spawn(process.execPath, [CLI, 'start'], {
     env: {
       PATH: process.env.PATH ?? '', HYGIE_SERVER_DATA_DIR: dataDir, HYGIE_SMTP_MX_PORT: '0', HYGIE_SMTP_SUBMISSION_PORT: '0',
-      HYGIE_IMAP_PORT: '0', HYGIE_LDAP_PORT: '0', HYGIE_WEBMAIL_PORT: '0', ...env,
+      HYGIE_IMAP_PORT: '0', HYGIE_LDAP_PORT: '0', HYGIE_WEBMAIL_PORT: '0', HYGIE_API_PORT: '0', ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -102,7 +103,7 @@ export async function spawnOperator(dataDir: string, env: Record<string, string>
   const patterns: Array<[string, RegExp]> = [
     ['smtp', /SMTP \(MX, inbound\)\s+smtp:\/\/127\.0\.0\.1:(\d+)/], ['submission', /SMTP submission\s+smtp:\/\/127\.0\.0\.1:(\d+)/],
     ['imap', /IMAP\s+imap:\/\/127\.0\.0\.1:(\d+)/], ['ldap', /LDAP directory\s+ldap:\/\/127\.0\.0\.1:(\d+)/],
-    ['webmail', /Webmail\s+http:\/\/127\.0\.0\.1:(\d+)/],
+    ['webmail', /Webmail\s+http:\/\/127\.0\.0\.1:(\d+)/], ['api', /Operator API\s+https:\/\/127\.0\.0\.1:(\d+)/],
   ];
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not started in time:\n${output.join('')}`)), 30_000);

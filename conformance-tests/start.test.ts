@@ -70,7 +70,7 @@ describe('hygie start (a real process)', () => {
     const text = started.output.join('');
     assert.ok(text.includes(`Data folder              ${dataDir}`), text);
     assert.ok(text.includes(path.join(dataDir, 'hygie.sqlite')));
-    assert.deepEqual(Object.keys(started.ports).sort(), ['imap', 'ldap', 'smtp', 'submission', 'webmail']);
+    assert.deepEqual(Object.keys(started.ports).sort(), ['api', 'imap', 'ldap', 'smtp', 'submission', 'webmail']);
   });
 
   test('every port answers its protocol: SMTP and IMAP offer STARTTLS, LDAP and HTTP answer', async () => {

@@ -57,6 +57,10 @@ export interface Config {
     /** Webmail language by default: fr or en. */
     language: 'fr' | 'en';
   };
+  api: {
+    /** Operator API (JSON over HTTPS, bearer token or pinned client certificate); 0 picks a free port. */
+    port: number;
+  };
   database: {
     /** postgres://… to use PostgreSQL; empty for the embedded SQLite file in dataDir. */
     url: string;
@@ -96,6 +100,7 @@ export const DEFAULT_CONFIG: Config = {
   imap: { port: 1143, tlsPort: 0 },
   ldap: { port: 1389, baseDn: 'dc=esante-demo,dc=test' },
   webmail: { port: 8080, publicUrl: 'http://127.0.0.1:8080', language: 'fr' },
+  api: { port: 8443 },
   database: { url: '' },
   tls: { certFile: '', keyFile: '' },
   certs: { keySecret: '', keySecretId: 'k1' },
@@ -124,7 +129,7 @@ type Source = { kind: 'file' | 'env'; name: string };
 
 /** Key-specific checks beyond the type, by dotted path. */
 const CHECKS: Record<string, (value: unknown) => string | undefined> = {
-  'smtp.mxPort': port, 'smtp.submissionPort': port, 'imap.port': port, 'ldap.port': port, 'webmail.port': port,
+  'smtp.mxPort': port, 'smtp.submissionPort': port, 'imap.port': port, 'ldap.port': port, 'webmail.port': port, 'api.port': port,
   'imap.tlsPort': port,
   'smtp.maxMessageSize': (v) => (Number(v) >= 1024 ? undefined : 'must be at least 1024 bytes'),
   'smtp.shutdownGraceSeconds': nonNegative,

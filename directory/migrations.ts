@@ -42,4 +42,26 @@ const mailboxMigrations: Migration[] = [{
 }];
 
 /** Every table of the directory, in order. */
-export const directoryMigrations: Migration[] = [...mailboxMigrations, ...registryMigrations];
+const operatorMigrations: Migration[] = [{
+  name: '20261124_32_directory_operator_credentials',
+  async up(db) {
+    /** How operators authenticate to the operator API: a token (its SHA-256 kept) or a pinned client certificate. */
+    await db.schema.createTable('operator_credentials', (table) => {
+      table.increments('id');
+      table.string('name', 64).notNullable();
+      /** token | certificate */
+      table.string('kind', 16).notNullable();
+      /** SHA-256 (hex) of the token, or of the client certificate (DER). */
+      table.string('sha256', 64).notNullable().unique();
+      table.string('created_at', 32).notNullable();
+      table.string('created_by', 320).notNullable();
+      table.string('last_used_at', 32);
+      table.string('revoked_at', 32);
+    });
+  },
+  async down(db) {
+    await db.schema.dropTable('operator_credentials');
+  },
+}];
+
+export const directoryMigrations: Migration[] = [...mailboxMigrations, ...registryMigrations, ...operatorMigrations];

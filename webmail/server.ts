@@ -25,7 +25,7 @@ import {
 } from './http.js';
 import { Formatter, STRINGS, isLanguage, negotiateLanguage, type Language, type Strings } from './i18n.js';
 import { readableMessage } from './message-reader.js';
-import { Router, type Params } from './router.js';
+import { Router, type Params } from '../core/http-router.js';
 import { DEFAULT_ABSOLUTE_MS, DEFAULT_IDLE_MS, SessionStore, randomToken, type Session } from './sessions.js';
 import { loadStaticFile, type StaticFile } from './static.js';
 import { errorPage } from './views/error.js';

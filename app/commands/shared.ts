@@ -43,3 +43,10 @@ export const PASSWORD_OPTIONS = {
   password: { type: 'string' },
   'password-stdin': { type: 'boolean' },
 } as const;
+
+/** The first argument as a mailbox reference: an id (digits) or one of its addresses. */
+export function mailboxArgument(args: string[]): number | string {
+  const ref = args[0];
+  if (!ref) throw new UsageError('give the mailbox: its id or one of its addresses');
+  return /^\d+$/.test(ref) ? Number(ref) : ref;
+}

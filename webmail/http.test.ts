@@ -2,20 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isCrossSite, tokensEqual } from './csrf.js';
 import { parseCookies, serializeCookie } from './http.js';
-import { Router } from './router.js';
-
-test('router: parameters, HEAD as GET, 405 with the allowed methods, 404', () => {
-  const router = new Router<string>().add('GET', '/', 'home').add('GET', '/message/:uid', 'message').add('POST', '/login', 'post-login').add('GET', '/login', 'get-login');
-  assert.deepEqual(router.match('GET', '/message/42'), { kind: 'found', handler: 'message', params: { uid: '42' } });
-  assert.deepEqual(router.match('GET', '/message/%E2%9C%93'), { kind: 'found', handler: 'message', params: { uid: '✓' } });
-  assert.deepEqual(router.match('HEAD', '/'), { kind: 'found', handler: 'home', params: {} });
-  assert.deepEqual(router.match('DELETE', '/login'), { kind: 'method-not-allowed', allow: ['GET', 'HEAD', 'POST'] });
-  assert.deepEqual(router.match('POST', '/message/1'), { kind: 'method-not-allowed', allow: ['GET', 'HEAD'] });
-  assert.deepEqual(router.match('GET', '/message/'), { kind: 'not-found' });
-  assert.deepEqual(router.match('GET', '/message/1/2'), { kind: 'not-found' });
-  assert.deepEqual(router.match('GET', '/message/%E0%A4%A'), { kind: 'not-found' });
-  assert.deepEqual(router.match('GET', '//evil.example/'), { kind: 'not-found' });
-});
 
 test('cookies: parsing keeps the first occurrence and skips malformed pairs', () => {
   const cookies = parseCookies('a=1; b="two"; a=3; bad; c=%E2%9C%93; d=%E0%A4%A');

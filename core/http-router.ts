@@ -20,7 +20,7 @@ interface Route<H> {
 export class Router<H> {
   private readonly routes: Route<H>[] = [];
 
-  add(method: 'GET' | 'POST', pattern: string, handler: H): this {
+  add(method: 'GET' | 'POST' | 'PUT' | 'DELETE', pattern: string, handler: H): this {
     if (!pattern.startsWith('/')) throw new Error(`route pattern must start with "/": ${pattern}`);
     this.routes.push({ method, segments: splitPath(pattern), handler });
     return this;
