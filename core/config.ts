@@ -57,6 +57,15 @@ export interface Config {
     /** Webmail language by default: fr or en. */
     language: 'fr' | 'en';
   };
+  notifications: {
+    /** Sender of notices and alerts; empty: "<operator.name>" <ne-pas-repondre@<regional domain>>. */
+    from: string;
+    /** SMTP relay carrying notices to users' usual (non-secure) addresses; empty keeps notices in the box only. */
+    relayHost: string;
+    relayPort: number;
+    /** Implicit TLS to the relay (port 465); otherwise STARTTLS when offered. */
+    relaySecure: boolean;
+  };
   api: {
     /** Operator API (JSON over HTTPS, bearer token or pinned client certificate); 0 picks a free port. */
     port: number;
@@ -100,6 +109,7 @@ export const DEFAULT_CONFIG: Config = {
   imap: { port: 1143, tlsPort: 0 },
   ldap: { port: 1389, baseDn: 'dc=esante-demo,dc=test' },
   webmail: { port: 8080, publicUrl: 'http://127.0.0.1:8080', language: 'fr' },
+  notifications: { from: '', relayHost: '', relayPort: 25, relaySecure: false },
   api: { port: 8443 },
   database: { url: '' },
   tls: { certFile: '', keyFile: '' },
@@ -129,7 +139,7 @@ type Source = { kind: 'file' | 'env'; name: string };
 
 /** Key-specific checks beyond the type, by dotted path. */
 const CHECKS: Record<string, (value: unknown) => string | undefined> = {
-  'smtp.mxPort': port, 'smtp.submissionPort': port, 'imap.port': port, 'ldap.port': port, 'webmail.port': port, 'api.port': port,
+  'smtp.mxPort': port, 'smtp.submissionPort': port, 'imap.port': port, 'ldap.port': port, 'webmail.port': port, 'api.port': port, 'notifications.relayPort': port,
   'imap.tlsPort': port,
   'smtp.maxMessageSize': (v) => (Number(v) >= 1024 ? undefined : 'must be at least 1024 bytes'),
   'smtp.shutdownGraceSeconds': nonNegative,
