@@ -1,0 +1,209 @@
+/**
+ * The worker of the outbound queue: claims due recipients under a lease, delivers them
+ * through the transport (with a limit on concurrent transactions overall and per
+ * domain), records each outcome, and sends the sender the DSNs it asked for: failure
+ * (permanent refusal or lifetime exceeded), delay (once, after `delayWarningSeconds`)
+ * and, with NOTIFY=SUCCESS, delivery. Several runners (processes) may share a queue.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import { buildDsn, statusOf, type DsnAction, type DsnRecipient } from './dsn.js';
+import type { ClaimedDelivery, OutboundQueue, QueueEntry } from './outbound-queue.js';
+import type { DeliveryTransport, RecipientOutcome } from './transport.js';
+
+/** Where DSNs go: the composition root delivers to a local box or queues for a remote sender. */
+export type DsnSink = (raw: Buffer, to: string) => Promise<void>;
+
+export interface QueueRunnerOptions {
+  queue: OutboundQueue;
+  transport: DeliveryTransport;
+  dsn: DsnSink;
+  clock: Clock;
+  logger: Logger;
+  /** Our host name (Reporting-MTA, DSN Message-IDs). */
+  hostname: string;
+  /** From header of DSNs, e.g. `Mail Delivery System <mailer-daemon@…>`. */
+  dsnFrom: string;
+  /** Concurrent SMTP transactions in all. */
+  concurrency?: number;
+  perDomainConcurrency?: number;
+  leaseSeconds?: number;
+  /** A delay DSN after this long undelivered (default 4 h). */
+  delayWarningSeconds?: number;
+  /** Idle poll interval: retries come due without anyone waking us. */
+  pollMs?: number;
+}
+
+export class QueueRunner {
+  private readonly options: QueueRunnerOptions;
+  private readonly owner = `runner-${randomUUID()}`;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly perDomain = new Map<string, number>();
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private lastHousekeeping = 0;
+
+  constructor(options: QueueRunnerOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.options.queue.onWork(() => this.wake());
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.wake();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  wake(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.wakeUp?.();
+  }
+
+  /** One pass: housekeeping, then claim and start what the limits allow. Returns how many groups started. */
+  async tick(): Promise<number> {
+    await this.housekeeping();
+    const free = (this.options.concurrency ?? 16) - this.inFlight.size;
+    if (free <= 0) return 0;
+    const groups = await this.options.queue.claim(this.owner, free * 10, this.options.leaseSeconds ?? 600);
+    for (const group of groups) {
+      const task = this.deliverGroup(group).catch((error: unknown) => this.options.logger.error('delivery task failed', { error }));
+      this.inFlight.add(task);
+      void task.finally(() => {
+        this.inFlight.delete(task);
+        this.wake();
+      });
+    }
+    return groups.length;
+  }
+
+  /** Waits until nothing is in flight (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let started = 0;
+      try {
+        started = await this.tick();
+      } catch (error) {
+        this.options.logger.error('queue pass failed', { error });
+      }
+      if (!this.running) break;
+      if (started > 0 && this.inFlight.size < (this.options.concurrency ?? 16)) continue;
+      await new Promise<void>((resolve) => {
+        this.wakeUp = resolve;
+        this.timer = setTimeout(resolve, this.options.pollMs ?? 5000);
+        this.timer.unref();
+      });
+      this.wakeUp = undefined;
+    }
+  }
+
+  private async deliverGroup(group: ClaimedDelivery): Promise<void> {
+    await this.acquireDomain(group.domain);
+    let outcomes: RecipientOutcome[];
+    try {
+      const raw = await this.options.queue.readMessage(group.blobId);
+      outcomes = await this.options.transport.deliver({
+        route: group.route, domain: group.domain, envelopeFrom: group.envelopeFrom, recipients: group.recipients.map((r) => r.address), raw,
+      });
+    } catch (error) {
+      outcomes = group.recipients.map((r) => ({ address: r.address, accepted: false, permanent: false, text: (error as Error).message }));
+    } finally {
+      this.releaseDomain(group.domain);
+    }
+    const outcomeOf = (address: string): RecipientOutcome => outcomes.find((o) => o.address === address)
+      ?? { address, accepted: false, permanent: true, text: `no mail exchanger accepts mail for ${group.domain}` };
+
+    const delivered = group.recipients.filter((r) => outcomeOf(r.address).accepted);
+    await this.options.queue.markDelivered(delivered.map((r) => r.id), delivered.length ? outcomeOf(delivered[0]!.address).text : '');
+    const refused = group.recipients.filter((r) => !outcomeOf(r.address).accepted);
+    // Recipients refused alike are recorded together; distinct reasons separately.
+    const byReason = new Map<string, { permanent: boolean; ids: number[] }>();
+    for (const r of refused) {
+      const o = outcomeOf(r.address);
+      const key = `${o.permanent}|${o.text}`;
+      const entry = byReason.get(key) ?? { permanent: o.permanent, ids: [] };
+      entry.ids.push(r.id);
+      byReason.set(key, entry);
+    }
+    const ended: QueueEntry[] = [];
+    for (const [key, { permanent, ids }] of byReason) {
+      ended.push(...await this.options.queue.markFailed(ids, { permanent, text: key.slice(key.indexOf('|') + 1) }));
+    }
+    if (ended.length) await this.report(ended, 'failed');
+    const successes = (await this.options.queue.get(delivered.map((d) => d.id))).filter((e) => wants(e, 'SUCCESS'));
+    if (successes.length) await this.report(successes, 'delivered');
+  }
+
+  private async housekeeping(): Promise<void> {
+    const now = this.options.clock.now().getTime();
+    if (now - this.lastHousekeeping < 30_000) return;
+    this.lastHousekeeping = now;
+    const expired = await this.options.queue.expireOverdue();
+    if (expired.length) await this.report(expired, 'failed');
+    const late = await this.options.queue.takeDelayWarnings(this.options.delayWarningSeconds ?? 4 * 3600);
+    if (late.length) await this.report(late, 'delayed');
+  }
+
+  /** One DSN per original message, to its envelope sender, for the recipients that asked for this kind. */
+  private async report(entries: QueueEntry[], action: DsnAction): Promise<void> {
+    const notifyKind = action === 'failed' ? 'FAILURE' : action === 'delayed' ? 'DELAY' : 'SUCCESS';
+    const byMessage = new Map<number, QueueEntry[]>();
+    for (const entry of entries) {
+      if (entry.envelopeFrom === '' || !wants(entry, notifyKind)) continue;
+      byMessage.set(entry.messageRowId, [...(byMessage.get(entry.messageRowId) ?? []), entry]);
+    }
+    for (const [messageRowId, list] of byMessage) {
+      try {
+        const original = await this.options.queue.messageOf(messageRowId);
+        const recipients: DsnRecipient[] = list.map((e) => ({
+          address: e.recipient, action,
+          status: action === 'delivered' ? '2.0.0' : e.status === 'expired' ? '4.4.7' : statusOf(e.lastError ?? '', action === 'failed'),
+          diagnostic: e.status === 'expired' ? `not delivered within the queue lifetime; last error: ${e.lastError ?? 'none'}` : (e.lastError ?? 'delivered'),
+          lastAttemptAt: this.options.clock.now(),
+          ...(action === 'delayed' ? { willRetryUntil: new Date(e.expiresAt) } : {}),
+        }));
+        const raw = buildDsn({
+          reportingMta: this.options.hostname, to: original.envelopeFrom, from: this.options.dsnFrom, originalMessage: original.raw,
+          originalEnvelopeId: original.dsnEnvid, arrivalDate: new Date(original.createdAt), returnFull: original.dsnRet === 'FULL',
+          recipients, now: this.options.clock.now(),
+        });
+        await this.options.dsn(raw, original.envelopeFrom);
+      } catch (error) {
+        this.options.logger.error('could not send a DSN', { error, messageRowId, action });
+      }
+    }
+  }
+
+  private async acquireDomain(domain: string): Promise<void> {
+    const limit = this.options.perDomainConcurrency ?? 4;
+    while ((this.perDomain.get(domain) ?? 0) >= limit) await new Promise((resolve) => setTimeout(resolve, 20));
+    this.perDomain.set(domain, (this.perDomain.get(domain) ?? 0) + 1);
+  }
+
+  private releaseDomain(domain: string): void {
+    this.perDomain.set(domain, (this.perDomain.get(domain) ?? 1) - 1);
+  }
+}
+
+/** RFC 3461: without NOTIFY, failures (and, at our discretion, delays) are reported; NEVER means none. */
+function wants(entry: QueueEntry, kind: 'SUCCESS' | 'FAILURE' | 'DELAY'): boolean {
+  if (!entry.dsnNotify) return kind !== 'SUCCESS';
+  const values = entry.dsnNotify.split(',');
+  return !values.includes('NEVER') && values.includes(kind);
+}
