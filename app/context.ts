@@ -16,11 +16,21 @@ import { DelegationService } from '../directory/delegations.js';
 import { MailboxService } from '../directory/mailbox-service.js';
 import { OperatorCredentials } from '../directory/operator-credentials.js';
 import { PublicationService } from '../directory/publication.js';
+import { SendingRights } from '../directory/sending-rights.js';
+import { OutboundQueue } from '../gateway/queue/outbound-queue.js';
+import { queueMigrations } from '../gateway/queue/migrations.js';
+import { NetworkRouter } from '../gateway/routing/network-router.js';
+import { networkProfiles } from '../gateway/routing/networks.js';
+import { routingMigrations } from '../gateway/routing/migrations.js';
+import { TrustList } from '../gateway/routing/trust-list.js';
+import { SmimeService } from '../certs/smime-service.js';
 import { directoryMigrations } from '../directory/migrations.js';
 import { KnexMessageStore } from '../gateway/store/knex-store.js';
 import { storeMigrations } from '../gateway/store/migrations.js';
 
-export const ALL_MIGRATIONS: readonly Migration[] = [...auditMigrations, ...directoryMigrations, ...storeMigrations, ...certStoreMigrations];
+export const ALL_MIGRATIONS: readonly Migration[] = [
+  ...auditMigrations, ...directoryMigrations, ...storeMigrations, ...certStoreMigrations, ...queueMigrations, ...routingMigrations,
+];
 
 export interface OperatorContext {
   config: Readonly<Config>;
@@ -34,7 +44,12 @@ export interface OperatorContext {
   operatorCredentials: OperatorCredentials;
   store: KnexMessageStore;
   certificates: CertificateStore;
-  paths: { dataDir: string; database: string; messages: string; pki: string };
+  smime: SmimeService;
+  senders: SendingRights;
+  trustList: TrustList;
+  router: NetworkRouter;
+  queue: OutboundQueue;
+  paths: { dataDir: string; database: string; messages: string; pki: string; queue: string };
   close(): Promise<void>;
 }
 
@@ -45,6 +60,7 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
     database: describeDatabase({ url: config.database.url, dataDir }),
     messages: path.join(dataDir, 'messages'),
     pki: path.join(dataDir, 'pki'),
+    queue: path.join(dataDir, 'queue'),
   };
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = await openDatabase({ url: config.database.url, dataDir, migrations: ALL_MIGRATIONS });
@@ -56,8 +72,14 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
   const store = new KnexMessageStore({ db, blobDir: paths.messages, clock });
   const { keySecret, keySecretId } = config.certs;
   const certificates = new CertificateStore({ db, audit, clock, ...(keySecret ? { keySecrets: [{ id: keySecretId, secret: keySecret }] } : {}) });
+  const smime = new SmimeService({ certificates });
+  const senders = new SendingRights({ mailboxes, delegations, audit });
+  const trustList = new TrustList({ db, clock, audit });
+  const router = new NetworkRouter({ profiles: networkProfiles(config), trustList, domains: config.operator.domains });
+  const queue = new OutboundQueue({ db, blobDir: paths.queue, clock, audit });
   return {
     config, logger, clock, db, audit, mailboxes, publication, delegations, operatorCredentials, store, certificates, paths,
+    smime, senders, trustList, router, queue,
     close: () => db.destroy(),
   };
 }

@@ -14,11 +14,10 @@ import { OperatorApiServer } from '../directory/api/server.js';
 import { operatorApiRoutes } from '../directory/api/routes.js';
 import { LdapServer } from '../directory/ldap/index.js';
 import { ImapServer } from '../gateway/imap/server.js';
-import { MessageIntake } from '../gateway/pipeline/intake.js';
-import { RecipientResolver } from '../gateway/pipeline/recipients.js';
 import { SmtpFrontEnd } from '../gateway/smtp/server.js';
 import { WebmailServer } from '../webmail/server.js';
 import { openContext, type OperatorContext } from './context.js';
+import { buildGateway } from './gateway.js';
 
 export interface ListeningPorts {
   smtp: number;
@@ -52,12 +51,12 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
     const host = config.server.host;
     const hostname = config.server.hostnames[0] as string;
 
-    const intake = new MessageIntake({
-      store: context.store, recipients: new RecipientResolver(context.mailboxes, config.operator.domains),
-      audit: context.audit, clock: context.clock, hostname,
-    });
+    const gateway = await buildGateway(context, tls, logger);
+    closables.push(gateway);
+    gateway.runner.start();
     const smtp = new SmtpFrontEnd({
-      intake, authenticator: context.mailboxes, tls, hostname, maxMessageSize: config.smtp.maxMessageSize,
+      intake: gateway.intake, authenticator: context.mailboxes, tls, peerAuthorities: gateway.peerAuthorities, hostname,
+      maxMessageSize: config.smtp.maxMessageSize,
       shutdownGraceSeconds: config.smtp.shutdownGraceSeconds, logger: logger.child('smtp'),
     });
     closables.push(smtp);

@@ -24,6 +24,20 @@ export interface OperatorDomains {
   apicryptLabel: string;
 }
 
+/** How one network is reached (see hygie.example.yaml, section networks). */
+export interface NetworkSettings {
+  /** Domains of this network besides the built-in ones; `*.example.org` matches subdomains. */
+  domains: string[];
+  /** A relay (host name) for every message of this network; empty: the MX of each domain. */
+  relayHost: string;
+  port: number;
+  /** PEM client certificate and key for mutual TLS; empty: the operator's TLS certificate. */
+  clientCertFile: string;
+  clientKeyFile: string;
+  /** PEM bundle of the authorities accepted for this network's servers (and inbound peers). */
+  caFile: string;
+}
+
 export interface Config {
   server: {
     /** Address every listener binds to. */
@@ -56,6 +70,19 @@ export interface Config {
     publicUrl: string;
     /** Webmail language by default: fr or en. */
     language: 'fr' | 'en';
+  };
+  networks: {
+    /** The MSSanté trust space: domains on the national trust list, reached by SMTP with mutual TLS. */
+    mssante: NetworkSettings & {
+      /** listeblanchemssante.xml: a file path or an https URL, loaded at start and daily. */
+      trustListSource: string;
+    };
+    /** Apicrypt, through the operator's connector relay (its encryption is proprietary). */
+    apicrypt: NetworkSettings;
+    /** The regional S/MIME domain's partners: signed and encrypted end to end. */
+    regional: NetworkSettings;
+    /** Anything else: plain mail, for non-health boxes only, when allowed. */
+    external: NetworkSettings & { allowPlain: boolean };
   };
   notifications: {
     /** Sender of notices and alerts; empty: "<operator.name>" <ne-pas-repondre@<regional domain>>. */
@@ -109,6 +136,12 @@ export const DEFAULT_CONFIG: Config = {
   imap: { port: 1143, tlsPort: 0 },
   ldap: { port: 1389, baseDn: 'dc=esante-demo,dc=test' },
   webmail: { port: 8080, publicUrl: 'http://127.0.0.1:8080', language: 'fr' },
+  networks: {
+    mssante: { domains: [], relayHost: '', port: 25, clientCertFile: '', clientKeyFile: '', caFile: '', trustListSource: '' },
+    apicrypt: { domains: ['apicrypt.org', '*.apicrypt.org'], relayHost: '', port: 25, clientCertFile: '', clientKeyFile: '', caFile: '' },
+    regional: { domains: [], relayHost: '', port: 25, clientCertFile: '', clientKeyFile: '', caFile: '' },
+    external: { domains: [], relayHost: '', port: 25, clientCertFile: '', clientKeyFile: '', caFile: '', allowPlain: false },
+  },
   notifications: { from: '', relayHost: '', relayPort: 25, relaySecure: false },
   api: { port: 8443 },
   database: { url: '' },
@@ -140,6 +173,9 @@ type Source = { kind: 'file' | 'env'; name: string };
 /** Key-specific checks beyond the type, by dotted path. */
 const CHECKS: Record<string, (value: unknown) => string | undefined> = {
   'smtp.mxPort': port, 'smtp.submissionPort': port, 'imap.port': port, 'ldap.port': port, 'webmail.port': port, 'api.port': port, 'notifications.relayPort': port,
+  'networks.mssante.port': port, 'networks.apicrypt.port': port, 'networks.regional.port': port, 'networks.external.port': port,
+  'networks.mssante.domains': domainPatterns, 'networks.apicrypt.domains': domainPatterns, 'networks.regional.domains': domainPatterns,
+  'networks.external.domains': domainPatterns,
   'imap.tlsPort': port,
   'smtp.maxMessageSize': (v) => (Number(v) >= 1024 ? undefined : 'must be at least 1024 bytes'),
   'smtp.shutdownGraceSeconds': nonNegative,
@@ -169,6 +205,10 @@ function nonNegative(value: unknown): string | undefined {
 }
 function isDomainName(value: string): boolean {
   return /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(value);
+}
+function domainPatterns(value: unknown): string | undefined {
+  const bad = (value as string[]).find((d) => !isDomainName(d.replace(/^\*\./, '')));
+  return bad === undefined ? undefined : `has "${bad}", which is not a domain name nor *.domain`;
 }
 function domain(value: unknown): string | undefined {
   return isDomainName(value as string) && (value as string).includes('.') ? undefined : 'must be a domain name';
@@ -242,6 +282,9 @@ function merge(target: Record<string, unknown>, input: Record<string, unknown>, 
     } else if (typeof current === 'string') {
       if (typeof value !== 'string') throw new ConfigError(dotted, 'must be a string', source.name);
       target[key] = value;
+    } else if (typeof current === 'boolean') {
+      if (typeof value !== 'boolean') throw new ConfigError(dotted, 'must be true or false', source.name);
+      target[key] = value;
     } else {
       target[key] = value;
     }
@@ -265,6 +308,9 @@ function setFromEnv(config: Record<string, unknown>, key: string, raw: string, n
     if (raw.trim() === '' || !Number.isFinite(value)) throw new ConfigError(key, `must be a number, got "${raw}"`, `environment variable ${name}`);
   } else if (Array.isArray(current)) {
     value = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  } else if (typeof current === 'boolean') {
+    if (!/^(true|false)$/i.test(raw.trim())) throw new ConfigError(key, `must be true or false, got "${raw}"`, `environment variable ${name}`);
+    value = raw.trim().toLowerCase() === 'true';
   }
   const parts = key.split('.');
   const last = parts.pop() as string;

@@ -9,12 +9,16 @@ import { randomBytes } from 'node:crypto';
 import type { AuditTrail } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
 import { HygieError, isHygieError } from '../../core/errors.js';
+import type { SendingBox, SendingRights } from '../../directory/sending-rights.js';
 import type { MessageStore } from '../store/types.js';
+import { openSmime, type InboundSmimeOperations, type OpenedMessage } from './inbound-smime.js';
 import { checkMessage } from './message-checks.js';
+import type { OutboundDispatch } from './outbound.js';
+import type { PeerPolicy } from './peer-policy.js';
 import type { RecipientResolver } from './recipients.js';
 import { checkSender } from './sender.js';
 import { addTraceHeaders } from './trace.js';
-import type { AcceptedMessage, Envelope, LocalRecipient, PeerInfo } from './types.js';
+import type { AcceptedMessage, Envelope, LocalRecipient, PeerInfo, Recipient, RemoteRecipient } from './types.js';
 
 export interface IntakeOptions {
   store: MessageStore;
@@ -22,30 +26,49 @@ export interface IntakeOptions {
   audit: AuditTrail;
   clock: Clock;
   hostname: string;
+  /** Who may send as which box (own addresses, delegations); without it, own addresses only. */
+  senders?: SendingRights;
+  /** Relaying to other networks; without it, submission reaches local boxes only. */
+  outbound?: OutboundDispatch;
+  /** MX: senders of mutual-TLS networks must prove it with their client certificate. */
+  peerPolicy?: PeerPolicy;
+  /** Decrypt and verify S/MIME for local readers; without it, messages are stored as received. */
+  smime?: InboundSmimeOperations;
 }
 
 export class MessageIntake {
   constructor(private readonly options: IntakeOptions) {}
 
-  async checkSender(mailFrom: string, peer: PeerInfo): Promise<string> {
+  /** The checked sender address and, on submission, the box the user sends as. */
+  async checkSender(mailFrom: string, peer: PeerInfo): Promise<{ address: string; sender?: SendingBox }> {
     try {
-      return checkSender(mailFrom, peer.channel, peer.user);
+      if (peer.channel === 'submission' && this.options.senders && peer.user && mailFrom.trim() !== '') {
+        checkSender(mailFrom, 'mx', null); // syntax only: ownership is the sending rights' decision
+        const sender = await this.options.senders.sendingBox(peer.user, mailFrom);
+        return { address: mailFrom.trim().toLowerCase(), sender };
+      }
+      const address = checkSender(mailFrom, peer.channel, peer.user);
+      if (peer.channel === 'mx') await this.options.peerPolicy?.check(address, peer.clientCertificate);
+      if (peer.channel === 'submission' && peer.user) {
+        return { address, sender: { mailboxId: peer.user.mailboxId, displayName: peer.user.displayName, addresses: peer.user.addresses, isHealthProfessional: peer.user.addresses.some((a) => a.network === 'mssante') } };
+      }
+      return { address };
     } catch (error) {
       await this.auditRefusal(peer, { mailFrom, stage: 'mail' }, error);
       throw error;
     }
   }
 
-  async resolveRecipient(address: string, mailFrom: string, peer: PeerInfo): Promise<LocalRecipient> {
+  async resolveRecipient(address: string, mailFrom: string, peer: PeerInfo): Promise<Recipient> {
     try {
-      return await this.options.recipients.resolve(address, peer.channel);
+      return await this.options.recipients.resolve(address, peer.channel, peer.sender);
     } catch (error) {
       await this.auditRefusal(peer, { mailFrom, rcptTo: address, stage: 'rcpt' }, error);
       throw error;
     }
   }
 
-  async accept(data: Buffer, envelope: Envelope, recipients: readonly LocalRecipient[], peer: PeerInfo): Promise<AcceptedMessage> {
+  async accept(data: Buffer, envelope: Envelope, recipients: readonly Recipient[], peer: PeerInfo): Promise<AcceptedMessage> {
     const now = this.options.clock.now();
     const queueId = newQueueId();
     let checked;
@@ -56,10 +79,28 @@ export class MessageIntake {
       throw error;
     }
     const raw = addTraceHeaders(checked.raw, { envelope, peer, hostname: this.options.hostname, queueId, now });
+    const local = recipients.filter((r): r is LocalRecipient => r.kind === 'local');
+    const remote = recipients.filter((r): r is RemoteRecipient => r.kind === 'remote');
+    let relayed: AcceptedMessage['relayed'] = [];
+    let refused: AcceptedMessage['refused'] = [];
+    let opened: OpenedMessage | undefined;
     try {
-      await this.options.store.deliver(recipients.map((r) => r.mailboxId), raw);
+      // Remote copies are queued first: if anything after fails, the client gets an error
+      // and retries; a copy is never dropped after the 250.
+      if (remote.length > 0) {
+        if (!this.options.outbound || !peer.sender) throw new HygieError('NO_ROUTE', 'relaying is not configured on this operator');
+        ({ copies: relayed, refused } = await this.options.outbound.dispatch(raw, envelope, peer.sender, remote, checked.messageId));
+      }
+      if (peer.channel === 'submission' && peer.sender && this.options.outbound) {
+        await this.options.store.append(peer.sender.mailboxId, 'Sent', checked.raw, { flags: ['\\Seen'] });
+      }
+      if (local.length > 0) {
+        opened = this.options.smime ? await openSmime(raw, local.map((r) => r.address), this.options.smime, this.options.hostname) : undefined;
+        await this.options.store.deliver(local.map((r) => r.mailboxId), opened?.raw ?? raw);
+      }
     } catch (error) {
       await this.auditRefusal(peer, { mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, stage: 'store', queueId }, error);
+      if (isHygieError(error)) throw error;
       throw new HygieError('STORAGE_FAILED', undefined, { cause: error });
     }
     await this.options.audit.record({
@@ -67,10 +108,12 @@ export class MessageIntake {
       channel: peer.channel === 'mx' ? 'smtp' : 'submission', remoteAddress: peer.remoteAddress,
       details: {
         queueId, mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, size: raw.length, tls: peer.tls,
-        deliveredTo: recipients.map((r) => ({ address: r.address, mailboxId: r.mailboxId })), session: peer.sessionId,
+        deliveredTo: local.map((r) => ({ address: r.address, mailboxId: r.mailboxId })), relayed, refused, session: peer.sessionId,
+        ...(peer.clientCertificate ? { peerCertificate: { subject: peer.clientCertificate.subject, issuer: peer.clientCertificate.issuer, sha256: peer.clientCertificate.fingerprint256, authorized: peer.clientCertificate.authorized } } : {}),
+        ...(opened ? { smime: { decryption: opened.decryption, signature: opened.signature } } : {}),
       },
     });
-    return { queueId, messageId: checked.messageId, deliveredTo: [...recipients], size: raw.length };
+    return { queueId, messageId: checked.messageId, deliveredTo: local, relayed, refused, size: raw.length };
   }
 
   private async auditRefusal(peer: PeerInfo, details: Record<string, unknown>, error: unknown): Promise<void> {

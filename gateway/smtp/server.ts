@@ -8,11 +8,13 @@ import {
   SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse,
   type SMTPServerDataStream, type SMTPServerSession,
 } from 'smtp-server';
+import type { TLSSocket, PeerCertificate, DetailedPeerCertificate } from 'node:tls';
 import { listenOn } from '../../core/listen.js';
 import type { Logger } from '../../core/logger.js';
 import type { Authenticator, AuthenticatedUser } from '../../directory/types.js';
 import type { MessageIntake } from '../pipeline/intake.js';
-import type { IntakeChannel, LocalRecipient, PeerInfo } from '../pipeline/types.js';
+import type { SendingBox } from '../../directory/sending-rights.js';
+import type { ClientCertificate, IntakeChannel, PeerInfo, Recipient } from '../pipeline/types.js';
 import { hideAuthBeforeTls } from './auth-after-tls.js';
 import { smtpReply, smtpReplyFor } from './replies.js';
 
@@ -20,6 +22,8 @@ export interface SmtpFrontEndOptions {
   intake: MessageIntake;
   authenticator: Authenticator;
   tls: { key: string; cert: string };
+  /** PEM authorities whose client certificates the MX accepts (peers of mutual-TLS networks). */
+  peerAuthorities?: readonly string[];
   hostname: string;
   maxMessageSize: number;
   /** Seconds transactions in flight may take to finish on close before the 421. */
@@ -31,7 +35,11 @@ type Callback<T = void> = (error?: Error | null, value?: T) => void;
 
 export class SmtpFrontEnd {
   private readonly servers = new Map<IntakeChannel, SMTPServer>();
-  private readonly resolved = new WeakMap<SMTPServerAddress, LocalRecipient>();
+  private readonly resolved = new WeakMap<SMTPServerAddress, Recipient>();
+  /** The client certificate of each TLS session (MX), captured at the handshake. */
+  private readonly peerCertificates = new WeakMap<object, ClientCertificate | null>();
+  /** The box the user sends as, per transaction (the envelope object is new for each). */
+  private readonly senders = new WeakMap<object, SendingBox>();
   private closing = false;
 
   constructor(private readonly options: SmtpFrontEndOptions) {
@@ -70,7 +78,15 @@ export class SmtpFrontEnd {
       closeTimeout: this.options.shutdownGraceSeconds * 1000,
       logger: false,
       disableReverseLookup: true,
+      ...(!submission && this.options.peerAuthorities?.length
+        // Ask peers for a certificate; PeerPolicy decides, per sender, whether it is needed and good.
+        ? { requestCert: true, rejectUnauthorized: false, ca: [...this.options.peerAuthorities] }
+        : {}),
       onConnect: (session, callback) => this.onConnect(session, callback),
+      onSecure: (socket, session, callback) => {
+        this.peerCertificates.set(session, clientCertificateOf(socket as TLSSocket));
+        callback();
+      },
       onAuth: (auth, session, callback) => void this.onAuth(auth, session, callback),
       onMailFrom: (address, session, callback) => void this.onMailFrom(channel, address, session, callback),
       onRcptTo: (address, session, callback) => void this.onRcptTo(channel, address, session, callback),
@@ -99,7 +115,8 @@ export class SmtpFrontEnd {
   private async onMailFrom(channel: IntakeChannel, address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): Promise<void> {
     if (this.closing) return callback(smtpReplyFor('SHUTTING_DOWN'));
     try {
-      await this.options.intake.checkSender(address.address, peerOf(channel, session));
+      const checked = await this.options.intake.checkSender(address.address, this.peerOf(channel, session));
+      if (checked.sender) this.senders.set(session.envelope, checked.sender);
       callback();
     } catch (error) {
       this.refused(channel, session, 'MAIL FROM', error);
@@ -109,7 +126,7 @@ export class SmtpFrontEnd {
 
   private async onRcptTo(channel: IntakeChannel, address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): Promise<void> {
     try {
-      const recipient = await this.options.intake.resolveRecipient(address.address, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', peerOf(channel, session));
+      const recipient = await this.options.intake.resolveRecipient(address.address, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', this.peerOf(channel, session));
       this.resolved.set(address, recipient);
       callback();
     } catch (error) {
@@ -140,9 +157,9 @@ export class SmtpFrontEnd {
       mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
       rcptTo: session.envelope.rcptTo.map((r) => r.address),
     };
-    const peer = peerOf(channel, session);
+    const peer = this.peerOf(channel, session);
     try {
-      const recipients: LocalRecipient[] = [];
+      const recipients: Recipient[] = [];
       for (const rcpt of session.envelope.rcptTo) {
         recipients.push(this.resolved.get(rcpt) ?? await this.options.intake.resolveRecipient(rcpt.address, envelope.mailFrom, peer));
       }
@@ -150,11 +167,18 @@ export class SmtpFrontEnd {
       this.options.logger.info('message accepted', {
         queueId: accepted.queueId, channel, from: envelope.mailFrom, to: envelope.rcptTo.join(','), size: accepted.size,
       });
-      callback(null, `2.0.0 Message stored as ${accepted.queueId}`);
+      const note = accepted.refused.length ? `; ${accepted.refused.length} recipient(s) could not be written to: see the report in your inbox` : '';
+      callback(null, `2.0.0 Message stored as ${accepted.queueId}${note}`);
     } catch (error) {
       this.refused(channel, session, 'DATA', error);
       callback(smtpReply(error));
     }
+  }
+
+  private peerOf(channel: IntakeChannel, session: SMTPServerSession): PeerInfo {
+    const sender = this.senders.get(session.envelope);
+    const clientCertificate = this.peerCertificates.get(session) ?? null;
+    return { ...peerOf(channel, session), clientCertificate, ...(sender ? { sender } : {}) };
   }
 
   private refused(channel: IntakeChannel, session: SMTPServerSession, stage: string, error: unknown, fields: Record<string, unknown> = {}): void {
@@ -171,4 +195,24 @@ function peerOf(channel: IntakeChannel, session: SMTPServerSession): PeerInfo {
     user: (session.user as AuthenticatedUser | undefined) ?? null,
     sessionId: session.id,
   };
+}
+
+function clientCertificateOf(socket: TLSSocket): ClientCertificate | null {
+  const peer = socket.getPeerCertificate?.(true) as DetailedPeerCertificate | undefined;
+  if (!peer || !peer.raw) return null;
+  const chain: Buffer[] = [];
+  let current: DetailedPeerCertificate | undefined = peer;
+  while (current?.raw && chain.length < 8) {
+    chain.push(current.raw);
+    if (current.issuerCertificate === current) break;
+    current = current.issuerCertificate;
+  }
+  return {
+    subject: nameOf(peer.subject), issuer: nameOf(peer.issuer), fingerprint256: peer.fingerprint256, chain,
+    authorized: socket.authorized, authorizationError: socket.authorizationError ? String(socket.authorizationError) : null,
+  };
+}
+
+function nameOf(name: PeerCertificate['subject'] | undefined): string {
+  return name ? Object.entries(name).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`).join(', ') : '';
 }
