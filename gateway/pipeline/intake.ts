@@ -78,7 +78,8 @@ export class MessageIntake {
       await this.auditRefusal(peer, { mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, stage: 'data', size: data.length }, error);
       throw error;
     }
-    const raw = addTraceHeaders(checked.raw, { envelope, peer, hostname: this.options.hostname, queueId, now });
+    const traced = (message: Buffer): Buffer => addTraceHeaders(message, { envelope, peer, hostname: this.options.hostname, queueId, now });
+    const raw = traced(checked.raw);
     const local = recipients.filter((r): r is LocalRecipient => r.kind === 'local');
     const remote = recipients.filter((r): r is RemoteRecipient => r.kind === 'remote');
     let relayed: AcceptedMessage['relayed'] = [];
@@ -95,8 +96,9 @@ export class MessageIntake {
         await this.options.store.append(peer.sender.mailboxId, 'Sent', checked.raw, { flags: ['\\Seen'] });
       }
       if (local.length > 0) {
-        opened = this.options.smime ? await openSmime(raw, local.map((r) => r.address), this.options.smime, this.options.hostname) : undefined;
-        await this.options.store.deliver(local.map((r) => r.mailboxId), opened?.raw ?? raw);
+        // Decrypted and verified before the trace fields go on top, as a delivering MTA writes them.
+        opened = this.options.smime ? await openSmime(checked.raw, local.map((r) => r.address), this.options.smime, this.options.hostname) : undefined;
+        await this.options.store.deliver(local.map((r) => r.mailboxId), opened ? traced(opened.raw) : raw);
       }
     } catch (error) {
       await this.auditRefusal(peer, { mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, stage: 'store', queueId }, error);
