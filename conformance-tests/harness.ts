@@ -29,14 +29,13 @@ export interface TestOperator extends RunningOperator {
   dispose(): Promise<void>;
 }
 
-export async function startTestOperator(options: { engine?: 'sqlite' | 'postgres'; overrides?: DeepPartial<Config> } = {}): Promise<TestOperator> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hygie-e2e-'));
+export async function startTestOperator(options: { engine?: 'sqlite' | 'postgres'; overrides?: DeepPartial<Config>; dataDir?: string } = {}): Promise<TestOperator> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'hygie-e2e-'));
   const database = options.engine === 'postgres' ? await createTestPostgresDatabase('hygie_e2e') : undefined;
   const { config } = loadConfig({
     file: undefined,
     env: {},
     overrides: {
-      server: { dataDir },
       smtp: { mxPort: 0, submissionPort: 0, shutdownGraceSeconds: 2 },
       imap: { port: 0 },
       ldap: { port: 0 },
@@ -44,6 +43,7 @@ export async function startTestOperator(options: { engine?: 'sqlite' | 'postgres
       api: { port: 0 },
       database: { url: database?.url ?? '' },
       ...options.overrides,
+      server: { dataDir, ...options.overrides?.server },
     },
   });
   const logs: string[] = [];
@@ -129,3 +129,16 @@ export async function spawnOperator(dataDir: string, env: Record<string, string>
   return { child, output, ports };
 }
 
+
+/** A port free at the time of asking (for instances that must know each other's ports before starting). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
