@@ -41,6 +41,12 @@ export class SmtpDialog {
     return this.reply();
   }
 
+  /** Sends the bytes as they are (no line-ending repair, no dot-stuffing), then the end of data. */
+  async dataRaw(bytes: Buffer): Promise<SmtpReply> {
+    this.socket.write(Buffer.concat([bytes, Buffer.from('\r\n.\r\n')]));
+    return this.reply();
+  }
+
   async startTls(ca: string): Promise<void> {
     const reply = await this.command('STARTTLS');
     if (reply.code !== 220) throw new Error(`STARTTLS refused: ${reply.text}`);

@@ -133,4 +133,34 @@ describe('SMTP submission and MX', () => {
     const subjects = (await operator.context.store.listMessages(inbox!.id)).map((m) => m.subject);
     assert.ok(!subjects.includes('big'));
   });
+
+  test('bare LF is stored as CRLF; 8-bit junk in headers, an empty message and a mail loop are refused with the right code', async () => {
+    const { dialog } = await SmtpDialog.connect(operator.ports.smtp);
+    await dialog.command('EHLO mx.other-operator.test');
+    const send = async (bytes: Buffer) => {
+      await dialog.command('MAIL FROM:<a@other.test>');
+      await dialog.command(`RCPT TO:<${address(nurse, 'regional')}>`);
+      assert.equal((await dialog.command('DATA')).code, 354);
+      return dialog.dataRaw(bytes);
+    };
+    const bareLf = await send(Buffer.from('From: <a@other.test>\nSubject: lignes unix\n\nligne 1\nligne 2'));
+    assert.equal(bareLf.code, 250, bareLf.text);
+    const junk = await send(Buffer.concat([Buffer.from('From: <a@other.test>\r\nSubject: '), Buffer.from([0xe9, 0xff, 0xfe]), Buffer.from('\r\n\r\nx')]));
+    assert.equal(junk.code, 554);
+    assert.match(junk.text, /5\.6\.0 .*neither ASCII nor UTF-8/);
+    const empty = await send(Buffer.alloc(0));
+    assert.equal(empty.code, 554);
+    assert.match(empty.text, /5\.6\.0/);
+    const loop = await send(Buffer.from('Received: from a by b; Tue, 24 Nov 2026 10:00:00 +0000\r\n'.repeat(51) + 'From: <a@other.test>\r\nSubject: boucle\r\n\r\nx'));
+    assert.equal(loop.code, 554);
+    assert.match(loop.text, /5\.4\.6 Routing loop detected/);
+    dialog.close();
+    const inbox = await operator.context.store.getFolder(nurse.id, 'INBOX');
+    const stored = (await operator.context.store.listMessages(inbox!.id)).find((m) => m.subject === 'lignes unix');
+    const raw = await operator.context.store.readMessage(inbox!.id, stored!.uid);
+    assert.ok(raw.includes(Buffer.from('\r\n\r\nligne 1\r\nligne 2')), 'CRLF line endings');
+    assert.ok(!/[^\r]\n/.test(raw.toString('latin1')), 'no bare LF left');
+    const subjects = (await operator.context.store.listMessages(inbox!.id)).map((m) => m.subject);
+    assert.ok(!subjects.includes('boucle'));
+  });
 });

@@ -28,6 +28,7 @@ export const ERRORS = {
   SENDER_NOT_OWNED: { smtp: 553, enhanced: '5.7.1', http: 403, text: 'Sender address is not one of your addresses' },
   SENDER_INVALID: { smtp: 553, enhanced: '5.1.7', http: 400, text: 'Invalid sender address' },
   MESSAGE_TOO_LARGE: { smtp: 552, enhanced: '5.3.4', http: 413, text: 'Message exceeds the maximum size' },
+  MAILBOX_FULL: { smtp: 552, enhanced: '5.2.2', http: 507, text: 'Mailbox full: storage quota exceeded' },
   MESSAGE_MALFORMED: { smtp: 554, enhanced: '5.6.0', http: 400, text: 'Malformed message' },
   STORAGE_FAILED: { smtp: 451, enhanced: '4.3.0', http: 503, text: 'Temporary storage failure, message not accepted; try again later' },
   SHUTTING_DOWN: { smtp: 421, enhanced: '4.3.2', http: 503, text: 'Service shutting down, try again later' },
@@ -45,6 +46,7 @@ export const ERRORS = {
   DELEGATION_NOT_FOUND: { smtp: 550, enhanced: '5.1.0', http: 404, text: 'No such delegation' },
   OPERATOR_AUTH_REQUIRED: { smtp: 530, enhanced: '5.7.0', http: 401, text: 'Operator authentication required: a valid token or client certificate' },
   NOT_FOUND: { smtp: 550, enhanced: '5.1.0', http: 404, text: 'Not found' },
+  MESSAGE_LOOP: { smtp: 554, enhanced: '5.4.6', http: 508, text: 'Routing loop detected' },
   PEER_NOT_TRUSTED: { smtp: 550, enhanced: '5.7.1', http: 403, text: 'This sender requires a trusted client certificate and a listed domain (MSSanté trust space)' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -40,6 +40,7 @@ export class OutboundDispatch {
   async dispatch(raw: Buffer, envelope: Envelope, sender: SendingBox, recipients: readonly RemoteRecipient[], messageId: string | null): Promise<DispatchResult> {
     const byNetwork = new Map<NetworkName, string[]>();
     for (const r of recipients) byNetwork.set(r.network, [...(byNetwork.get(r.network) ?? []), r.address]);
+    const dsnOf = new Map(recipients.map((r) => [r.address, { ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}) }]));
     const result: DispatchResult = { copies: [], refused: [] };
     const own = sender.addresses.map((a) => a.address);
     for (const [network, addresses] of byNetwork) {
@@ -54,8 +55,8 @@ export class OutboundDispatch {
       result.refused.push(...protectedCopy.refused);
       if (!protectedCopy.message) continue;
       await this.options.queue.enqueue({
-        raw: protectedCopy.message, envelopeFrom: identity, recipients: protectedCopy.recipients.map((address) => ({ address })),
-        route: network, ...(messageId ? { messageId } : {}), submittedBy: sender.mailboxId,
+        raw: protectedCopy.message, envelopeFrom: identity, recipients: protectedCopy.recipients.map((address) => ({ address, ...dsnOf.get(address) })),
+        route: network, ...(messageId ? { messageId } : {}), submittedBy: sender.mailboxId, ...(envelope.dsn ? { dsn: envelope.dsn } : {}),
       });
       result.copies.push({ network, identity, recipients: protectedCopy.recipients, protection: protectedCopy.applied });
     }

@@ -27,6 +27,8 @@ export interface Envelope {
   /** MAIL FROM address; empty string for the null reverse-path (bounces). */
   mailFrom: string;
   rcptTo: string[];
+  /** RFC 3461 MAIL parameters: return the full message or its headers, the sender's envelope id. */
+  dsn?: { ret?: 'FULL' | 'HDRS'; envid?: string };
 }
 
 /** A recipient the directory knows: the local mailbox it lands in. */
@@ -41,6 +43,9 @@ export interface RemoteRecipient {
   kind: 'remote';
   address: string;
   network: NetworkName;
+  /** RFC 3461 RCPT parameters. */
+  notify?: Array<'SUCCESS' | 'FAILURE' | 'DELAY' | 'NEVER'>;
+  orcpt?: string;
 }
 
 export type Recipient = LocalRecipient | RemoteRecipient;

@@ -127,7 +127,10 @@ export class SmtpFrontEnd {
   private async onRcptTo(channel: IntakeChannel, address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): Promise<void> {
     try {
       const recipient = await this.options.intake.resolveRecipient(address.address, session.envelope.mailFrom ? session.envelope.mailFrom.address : '', this.peerOf(channel, session));
-      this.resolved.set(address, recipient);
+      const dsn = (address as SMTPServerAddress & { dsn?: { notify?: string[]; orcpt?: string } }).dsn;
+      this.resolved.set(address, recipient.kind === 'remote' && dsn
+        ? { ...recipient, ...(dsn.notify ? { notify: dsn.notify as NonNullable<typeof recipient.notify> } : {}), ...(dsn.orcpt ? { orcpt: dsn.orcpt } : {}) }
+        : recipient);
       callback();
     } catch (error) {
       this.refused(channel, session, 'RCPT TO', error, { rcptTo: address.address });
@@ -156,6 +159,7 @@ export class SmtpFrontEnd {
     const envelope = {
       mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
       rcptTo: session.envelope.rcptTo.map((r) => r.address),
+      ...dsnOf(session),
     };
     const peer = this.peerOf(channel, session);
     try {
@@ -215,4 +219,10 @@ function clientCertificateOf(socket: TLSSocket): ClientCertificate | null {
 
 function nameOf(name: PeerCertificate['subject'] | undefined): string {
   return name ? Object.entries(name).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`).join(', ') : '';
+}
+
+function dsnOf(session: SMTPServerSession): { dsn?: { ret?: 'FULL' | 'HDRS'; envid?: string } } {
+  const dsn = (session.envelope as { dsn?: { ret?: string; envid?: string } }).dsn;
+  if (!dsn || (!dsn.ret && !dsn.envid)) return {};
+  return { dsn: { ...(dsn.ret === 'FULL' || dsn.ret === 'HDRS' ? { ret: dsn.ret } : {}), ...(dsn.envid ? { envid: dsn.envid } : {}) } };
 }
