@@ -11,6 +11,8 @@ import { isHygieError } from '../core/errors.js';
 import { apiCommands } from './commands/api.js';
 import { delegationCommands } from './commands/delegation.js';
 import { mailboxCommands } from './commands/mailbox.js';
+import { networkCommands } from './commands/network.js';
+import { queueCommands } from './commands/queue.js';
 import { publicationCommands } from './commands/publication.js';
 import { operatorCommands } from './commands/operator.js';
 import { pkiCommands } from './commands/pki.js';
@@ -18,7 +20,8 @@ import { smimeCommands } from './commands/smime.js';
 import { UsageError, type CliCommand } from './commands/types.js';
 
 const COMMANDS: readonly CliCommand[] = [
-  ...operatorCommands, ...mailboxCommands, ...publicationCommands, ...delegationCommands, ...apiCommands, ...pkiCommands, ...smimeCommands,
+  ...operatorCommands, ...mailboxCommands, ...publicationCommands, ...delegationCommands, ...networkCommands, ...queueCommands, ...apiCommands,
+  ...pkiCommands, ...smimeCommands,
 ];
 
 const GLOBAL_OPTIONS = { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;

@@ -11,7 +11,7 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { ensureDevPki } from '../certs/index.js';
 import { OperatorApiServer } from '../directory/api/server.js';
-import { operatorApiRoutes } from '../directory/api/routes.js';
+import { operatorApiRoutes } from './api-routes.js';
 import { LdapServer } from '../directory/ldap/index.js';
 import { ImapServer } from '../gateway/imap/server.js';
 import { SmtpFrontEnd } from '../gateway/smtp/server.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -80,6 +80,30 @@ describe('operator API over HTTPS', () => {
     assert.equal((await callApi(client, 'GET', '/api/v1/nothing')).status, 404);
     const wrongMethod = await callApi(client, 'PUT', '/api/v1/mailboxes');
     assert.equal(wrongMethod.status, 405);
+  });
+
+  test('networks and the queue: profiles, a trust list loaded by URL-less file, retry and purge requests checked', async () => {
+    const networks = await callApi(client, 'GET', '/api/v1/networks');
+    assert.deepEqual(networks.body.profiles.map((p: { name: string }) => p.name), ['mssante', 'apicrypt', 'regional', 'external']);
+    assert.equal(networks.body.trustList, null);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hygie-api-tl-'));
+    try {
+      const file = path.join(dir, 'listeblanche.xml');
+      writeFileSync(file, '<?xml version="1.0"?><ListeBlanche xmlns="https://listeblanche.mssante.fr/schema"><Domaine><Nom>ch-exemple.mssante.fr</Nom></Domaine><Domaine><Nom>clinique-éole.mssante.fr</Nom></Domaine></ListeBlanche>');
+      const loaded = await callApi(client, 'POST', '/api/v1/networks/trust-list', { source: file });
+      assert.equal(loaded.status, 200, JSON.stringify(loaded.body));
+      assert.equal(loaded.body.domains, 2);
+      assert.equal(await operator.context.trustList.contains('clinique-éole.mssante.fr'), true, 'IDN domains kept in ASCII form and found in either form');
+      assert.equal(await operator.context.trustList.contains('xn--clinique-ole-jeb.mssante.fr'), true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const queue = await callApi(client, 'GET', '/api/v1/queue?status=queued');
+    assert.deepEqual(queue.body, []);
+    const badRetry = await callApi(client, 'POST', '/api/v1/queue/retry', {});
+    assert.equal(badRetry.status, 400);
+    const purge = await callApi(client, 'POST', '/api/v1/queue/999/purge');
+    assert.equal(purge.status, 404);
   });
 
   test('a pinned client certificate authenticates; an unpinned one and a revoked token do not', async () => {

@@ -1,12 +1,10 @@
-/** Every route of the operator API, from the domain services (the composition root passes them). */
-import { Router } from '../../core/http-router.js';
+/** The directory's routes of the operator API. */
+import type { Router } from '../../core/http-router.js';
 import { addMailboxRoutes, type MailboxApiServices } from './mailbox-routes.js';
 import type { ApiHandler } from './server.js';
 
-export type OperatorApiServices = MailboxApiServices;
+export type DirectoryApiServices = MailboxApiServices;
 
-export function operatorApiRoutes(services: OperatorApiServices): Router<ApiHandler> {
-  const router = new Router<ApiHandler>();
+export function addDirectoryRoutes(router: Router<ApiHandler>, services: DirectoryApiServices): void {
   addMailboxRoutes(router, services);
-  return router;
 }
