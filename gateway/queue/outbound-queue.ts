@@ -14,6 +14,7 @@ import type { AuditTrail } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
 import { databaseKind, toIso } from '../../core/database.js';
 import { HygieError } from '../../core/errors.js';
+import { WriteBatcher } from '../../core/write-batcher.js';
 import { BlobStore } from '../store/blob-store.js';
 import { DEFAULT_BACKOFF, retryDelaySeconds, type BackoffPolicy } from './backoff.js';
 
@@ -92,6 +93,8 @@ export class OutboundQueue {
   private readonly backoff: BackoffPolicy;
   readonly blobs: BlobStore;
   private readonly listeners = new Set<() => void>();
+  /** Enqueues and delivery records from concurrent sessions and workers share commits. */
+  private readonly batcher: WriteBatcher;
 
   constructor(options: OutboundQueueOptions) {
     this.db = options.db;
@@ -100,6 +103,7 @@ export class OutboundQueue {
     this.lifetimeSeconds = options.lifetimeSeconds ?? DEFAULT_LIFETIME;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.blobs = new BlobStore(options.blobDir);
+    this.batcher = new WriteBatcher(options.db);
   }
 
   /** The bytes are durable before the row is written; with `trx`, the row commits with the caller's. */
@@ -121,7 +125,7 @@ export class OutboundQueue {
       })));
       return messageRowId;
     };
-    const id = trx ? await write(trx) : await this.db.transaction(write);
+    const id = trx ? await write(trx) : await this.batcher.run(write);
     if (trx) void trx.executionPromise.then(() => this.notify(), () => undefined);
     else this.notify();
     return id;
@@ -177,10 +181,10 @@ export class OutboundQueue {
   async markDelivered(recipientIds: readonly number[], response: string): Promise<void> {
     if (recipientIds.length === 0) return;
     const now = toIso(this.clock.now());
-    await this.db('outbound_recipients').whereIn('id', recipientIds).update({
+    await this.batcher.run((trx) => trx('outbound_recipients').whereIn('id', recipientIds).update({
       status: 'delivered', final_at: now, last_attempt_at: now, last_error: null, lease_owner: null, lease_until: null,
-      attempts: this.db.raw('attempts + 1'),
-    });
+      attempts: trx.raw('attempts + 1'),
+    }));
     await this.audit.record({ action: 'queue.delivered', outcome: 'success', actor: 'system', details: { recipients: recipientIds, response } });
   }
 

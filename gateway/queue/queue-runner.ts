@@ -64,6 +64,7 @@ export class QueueRunner {
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    this.options.transport.close?.();
   }
 
   wake(): void {

@@ -6,7 +6,7 @@
  * the whole transaction, and 5xx from everything else (which is retried).
  */
 import { promises as dns } from 'node:dns';
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import type { DeliveryAttempt, DeliveryTransport, RecipientOutcome } from './transport.js';
 
 export interface SmtpRoute {
@@ -25,6 +25,8 @@ export interface SmtpTransportOptions {
   hostname: string;
   route(name: string, domain: string): SmtpRoute;
   timeoutMs?: number;
+  /** Connections kept open per destination host (reused across messages: one TLS handshake, many transactions). */
+  connectionsPerHost?: number;
 }
 
 interface SmtpError extends Error {
@@ -37,7 +39,14 @@ interface SmtpError extends Error {
 }
 
 export class SmtpTransport implements DeliveryTransport {
+  private readonly pools = new Map<string, Transporter>();
+
   constructor(private readonly options: SmtpTransportOptions) {}
+
+  close(): void {
+    for (const pool of this.pools.values()) pool.close();
+    this.pools.clear();
+  }
 
   async deliver(attempt: DeliveryAttempt): Promise<RecipientOutcome[]> {
     const route = this.options.route(attempt.route, attempt.domain);
@@ -52,12 +61,7 @@ export class SmtpTransport implements DeliveryTransport {
   }
 
   private async tryHost(host: string, route: SmtpRoute, attempt: DeliveryAttempt): Promise<RecipientOutcome[]> {
-    const timeout = this.options.timeoutMs ?? 60_000;
-    const transport = nodemailer.createTransport({
-      host, port: route.port, secure: route.secure ?? false, requireTLS: route.requireTls, name: this.options.hostname,
-      tls: { servername: route.tls?.servername ?? (route.host ? undefined : attempt.domain), ...route.tls },
-      connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout,
-    });
+    const transport = this.poolFor(host, route, attempt);
     const all = (accepted: boolean, permanent: boolean, text: string): RecipientOutcome[] =>
       attempt.recipients.map((address) => ({ address, accepted, permanent, text, remoteMta: host }));
     try {
@@ -69,7 +73,7 @@ export class SmtpTransport implements DeliveryTransport {
         if (refusal || (info.rejected as string[]).includes(address)) {
           return { address, accepted: false, permanent: (refusal?.responseCode ?? 550) >= 500, text: refusal?.response ?? 'refused', remoteMta: host };
         }
-        return { address, accepted: true, permanent: false, text: info.response, remoteMta: host };
+        return { address, accepted: true, permanent: false, text: info.response ?? '250', remoteMta: host };
       });
     } catch (caught) {
       const error = caught as SmtpError;
@@ -82,9 +86,25 @@ export class SmtpTransport implements DeliveryTransport {
       }
       if (error.responseCode) return all(false, error.responseCode >= 500, error.response ?? error.message);
       return all(false, false, `${host}: ${error.code ?? 'error'} ${error.message}`);
-    } finally {
-      transport.close();
     }
+  }
+
+  /** One pool per host and TLS identity, so a busy route reuses its connections. */
+  private poolFor(host: string, route: SmtpRoute, attempt: DeliveryAttempt): Transporter {
+    const servername = route.tls?.servername ?? (route.host ? undefined : attempt.domain);
+    const key = JSON.stringify([host, route.port, route.secure, route.requireTls, servername, route.tls?.cert ?? '', route.tls?.ca ?? '']);
+    let pool = this.pools.get(key);
+    if (!pool) {
+      const timeout = this.options.timeoutMs ?? 60_000;
+      pool = nodemailer.createTransport({
+        pool: true, maxConnections: this.options.connectionsPerHost ?? 4, maxMessages: 1000,
+        host, port: route.port, secure: route.secure ?? false, requireTLS: route.requireTls, name: this.options.hostname,
+        tls: { ...route.tls, ...(servername ? { servername } : {}) },
+        connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout,
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
   }
 }
 

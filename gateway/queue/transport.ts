@@ -19,4 +19,6 @@ export interface RecipientOutcome {
 
 export interface DeliveryTransport {
   deliver(attempt: DeliveryAttempt): Promise<RecipientOutcome[]>;
+  /** Closes kept-open connections. */
+  close?(): void;
 }
