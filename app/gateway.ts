@@ -53,7 +53,7 @@ export async function buildGateway(context: OperatorContext, tls: { key: string;
   const outbound = new OutboundDispatch({ router, smime: smimeOperations, queue, store, audit, clock, hostname, dsnFrom });
   const intake = new MessageIntake({
     store, recipients: new RecipientResolver(context.mailboxes, config.operator.domains, router), audit, clock, hostname,
-    senders: context.senders, outbound, smime: inboundSmime,
+    senders: context.senders, outbound, smime: inboundSmime, maxMessagesPerHour: config.smtp.maxMessagesPerHour,
     peerPolicy: new PeerPolicy({ router, trustList: context.trustList, authorities: authoritiesOf }),
   });
 

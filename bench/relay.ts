@@ -36,7 +36,7 @@ function envFor(dataDir: string, domains: typeof A_DOMAINS, extra: Record<string
   return {
     HYGIE_SERVER_DATA_DIR: dataDir, HYGIE_OPERATOR_DOMAINS_REGIONAL: domains.regional, HYGIE_OPERATOR_DOMAINS_MSSANTE: domains.mssante,
     HYGIE_OPERATOR_DOMAINS_APICRYPT_HEALTH: domains.apicryptHealth, HYGIE_OPERATOR_DOMAINS_APICRYPT_OTHER: domains.apicryptOther,
-    HYGIE_OPERATOR_DOMAINS_APICRYPT_LABEL: domains.apicryptLabel, HYGIE_AUTH_MAX_FAILURES: '1000', ...extra,
+    HYGIE_OPERATOR_DOMAINS_APICRYPT_LABEL: domains.apicryptLabel, HYGIE_AUTH_MAX_FAILURES: '1000', HYGIE_SMTP_MAX_MESSAGES_PER_HOUR: '0', ...extra,
   };
 }
 

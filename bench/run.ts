@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hygie-bench-'));
   const from = createMailbox(dataDir, 'Banc', 'Expediteur', ['--rpps', '99700218896']);
   const to = createMailbox(dataDir, 'Banc', 'Destinataire');
-  const server = await spawnOperator(dataDir, { HYGIE_AUTH_MAX_FAILURES: '1000' });
+  const server = await spawnOperator(dataDir, { HYGIE_AUTH_MAX_FAILURES: '1000', HYGIE_SMTP_MAX_MESSAGES_PER_HOUR: '0' });
   const pid = server.child.pid as number;
   const ca = readFileSync(path.join(dataDir, 'pki', 'ca.crt'), 'utf8');
   try {

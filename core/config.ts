@@ -54,6 +54,8 @@ export interface Config {
     maxMessageSize: number;
     /** Seconds to let transactions in flight finish on shutdown. */
     shutdownGraceSeconds: number;
+    /** Messages one box may submit per hour (0: no limit); beyond it, a temporary 450 4.7.1. */
+    maxMessagesPerHour: number;
   };
   imap: {
     port: number;
@@ -132,7 +134,7 @@ export interface Config {
 
 export const DEFAULT_CONFIG: Config = {
   server: { host: '127.0.0.1', hostnames: ['mail.esante-demo.test', 'localhost'], dataDir: './data' },
-  smtp: { mxPort: 2525, submissionPort: 2587, maxMessageSize: 25 * 1024 * 1024, shutdownGraceSeconds: 10 },
+  smtp: { mxPort: 2525, submissionPort: 2587, maxMessageSize: 25 * 1024 * 1024, shutdownGraceSeconds: 10, maxMessagesPerHour: 2000 },
   imap: { port: 1143, tlsPort: 0 },
   ldap: { port: 1389, baseDn: 'dc=esante-demo,dc=test' },
   webmail: { port: 8080, publicUrl: 'http://127.0.0.1:8080', language: 'fr' },
@@ -179,6 +181,7 @@ const CHECKS: Record<string, (value: unknown) => string | undefined> = {
   'imap.tlsPort': port,
   'smtp.maxMessageSize': (v) => (Number(v) >= 1024 ? undefined : 'must be at least 1024 bytes'),
   'smtp.shutdownGraceSeconds': nonNegative,
+  'smtp.maxMessagesPerHour': nonNegative,
   'auth.maxFailures': (v) => (Number(v) >= 1 ? undefined : 'must be at least 1'),
   'auth.windowSeconds': (v) => (Number(v) >= 1 ? undefined : 'must be at least 1'),
   'server.hostnames': (v) => ((v as string[]).length > 0 && (v as string[]).every(isDomainName) ? undefined : 'must list at least one valid host name'),

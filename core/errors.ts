@@ -46,6 +46,7 @@ export const ERRORS = {
   DELEGATION_NOT_FOUND: { smtp: 550, enhanced: '5.1.0', http: 404, text: 'No such delegation' },
   OPERATOR_AUTH_REQUIRED: { smtp: 530, enhanced: '5.7.0', http: 401, text: 'Operator authentication required: a valid token or client certificate' },
   NOT_FOUND: { smtp: 550, enhanced: '5.1.0', http: 404, text: 'Not found' },
+  SEND_RATE_LIMITED: { smtp: 450, enhanced: '4.7.1', http: 429, text: 'Too many messages sent from this box; try again later' },
   MESSAGE_LOOP: { smtp: 554, enhanced: '5.4.6', http: 508, text: 'Routing loop detected' },
   PEER_NOT_TRUSTED: { smtp: 550, enhanced: '5.7.1', http: 403, text: 'This sender requires a trusted client certificate and a listed domain (MSSanté trust space)' },
 } as const satisfies Record<string, ErrorSpec>;

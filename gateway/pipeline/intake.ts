@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { AuditTrail } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
 import { HygieError, isHygieError } from '../../core/errors.js';
+import { SlidingWindowCounter } from '../../core/sliding-window.js';
 import type { SendingBox, SendingRights } from '../../directory/sending-rights.js';
 import type { MessageStore } from '../store/types.js';
 import { openSmime, type InboundSmimeOperations, type OpenedMessage } from './inbound-smime.js';
@@ -34,10 +35,16 @@ export interface IntakeOptions {
   peerPolicy?: PeerPolicy;
   /** Decrypt and verify S/MIME for local readers; without it, messages are stored as received. */
   smime?: InboundSmimeOperations;
+  /** Messages one box may submit per hour (0 or absent: no limit). */
+  maxMessagesPerHour?: number;
 }
 
 export class MessageIntake {
-  constructor(private readonly options: IntakeOptions) {}
+  private readonly sent: SlidingWindowCounter;
+
+  constructor(private readonly options: IntakeOptions) {
+    this.sent = new SlidingWindowCounter({ windowSeconds: 3600, clock: options.clock });
+  }
 
   /** The checked sender address and, on submission, the box the user sends as. */
   async checkSender(mailFrom: string, peer: PeerInfo): Promise<{ address: string; sender?: SendingBox }> {
@@ -45,6 +52,7 @@ export class MessageIntake {
       if (peer.channel === 'submission' && this.options.senders && peer.user && mailFrom.trim() !== '') {
         checkSender(mailFrom, 'mx', null); // syntax only: ownership is the sending rights' decision
         const sender = await this.options.senders.sendingBox(peer.user, mailFrom);
+        this.checkSendRate(sender.mailboxId);
         return { address: mailFrom.trim().toLowerCase(), sender };
       }
       const address = checkSender(mailFrom, peer.channel, peer.user);
@@ -116,6 +124,17 @@ export class MessageIntake {
       },
     });
     return { queueId, messageId: checked.messageId, deliveredTo: local, relayed, refused, size: raw.length };
+  }
+
+  /** Counted at MAIL FROM, so a burst is stopped before its data is sent. */
+  private checkSendRate(mailboxId: number): void {
+    const limit = this.options.maxMessagesPerHour ?? 0;
+    if (limit <= 0) return;
+    const key = String(mailboxId);
+    if (this.sent.count(key) >= limit) {
+      throw new HygieError('SEND_RATE_LIMITED', `box ${mailboxId} has sent ${limit} messages in the last hour; next in ${this.sent.secondsUntilFree(key)} s`);
+    }
+    this.sent.add(key);
   }
 
   private async auditRefusal(peer: PeerInfo, details: Record<string, unknown>, error: unknown): Promise<void> {
