@@ -44,7 +44,17 @@ export interface ClaimedDelivery {
   domain: string;
   envelopeFrom: string;
   blobId: string;
+  messageId: string | null;
   recipients: Array<{ id: number; address: string; attempts: number }>;
+}
+
+/** What the audit trail keeps of a delivery attempt, to reconstruct an exchange in a dispute. */
+export interface AttemptRecord {
+  messageId: string | null;
+  route: string;
+  recipients: readonly string[];
+  remoteMta?: string;
+  response: string;
 }
 
 export interface AttemptFailure {
@@ -159,7 +169,7 @@ export class OutboundQueue {
       if (ids.length === 0) return [];
       await trx('outbound_recipients').whereIn('id', ids).update({ status: 'delivering', lease_owner: owner, lease_until: leaseUntil });
       return trx('outbound_recipients as r').join('outbound_messages as m', 'm.id', 'r.message_row_id')
-        .whereIn('r.id', ids).select('r.id', 'r.recipient', 'r.domain', 'r.attempts', 'r.message_row_id', 'm.route', 'm.envelope_from', 'm.blob_id')
+        .whereIn('r.id', ids).select('r.id', 'r.recipient', 'r.domain', 'r.attempts', 'r.message_row_id', 'm.route', 'm.envelope_from', 'm.blob_id', 'm.message_id')
         .orderBy('r.id');
     });
     const groups = new Map<string, ClaimedDelivery>();
@@ -169,7 +179,7 @@ export class OutboundQueue {
       if (!group) {
         group = {
           messageRowId: Number(row.message_row_id), route: String(row.route), domain: String(row.domain),
-          envelopeFrom: String(row.envelope_from), blobId: String(row.blob_id), recipients: [],
+          envelopeFrom: String(row.envelope_from), blobId: String(row.blob_id), messageId: (row.message_id as string | null) ?? null, recipients: [],
         };
         groups.set(key, group);
       }
@@ -178,14 +188,17 @@ export class OutboundQueue {
     return [...groups.values()];
   }
 
-  async markDelivered(recipientIds: readonly number[], response: string): Promise<void> {
+  async markDelivered(recipientIds: readonly number[], record: AttemptRecord): Promise<void> {
     if (recipientIds.length === 0) return;
     const now = toIso(this.clock.now());
     await this.batcher.run((trx) => trx('outbound_recipients').whereIn('id', recipientIds).update({
       status: 'delivered', final_at: now, last_attempt_at: now, last_error: null, lease_owner: null, lease_until: null,
       attempts: trx.raw('attempts + 1'),
     }));
-    await this.audit.record({ action: 'queue.delivered', outcome: 'success', actor: 'system', details: { recipients: recipientIds, response } });
+    await this.audit.record({
+      action: 'queue.delivered', outcome: 'success', actor: 'system', subject: record.messageId ?? undefined,
+      details: { route: record.route, recipients: record.recipients, remoteMta: record.remoteMta ?? null, response: record.response },
+    });
   }
 
   /**
@@ -193,7 +206,7 @@ export class OutboundQueue {
    * message's lifetime; permanent ones and expired ones end there. Returns the
    * recipients that ended (they need a failure DSN).
    */
-  async markFailed(recipientIds: readonly number[], failure: AttemptFailure): Promise<QueueEntry[]> {
+  async markFailed(recipientIds: readonly number[], failure: AttemptFailure, record?: Omit<AttemptRecord, 'response'>): Promise<QueueEntry[]> {
     if (recipientIds.length === 0) return [];
     const now = this.clock.now();
     const rows = await this.entries(this.db, (q) => q.whereIn('r.id', recipientIds));
@@ -211,8 +224,11 @@ export class OutboundQueue {
         });
       }
       await this.audit.record({
-        action: failure.permanent ? 'queue.failed' : 'queue.deferred', outcome: 'failure', actor: 'system',
-        details: { recipients: recipientIds, error: failure.text, ended },
+        action: failure.permanent ? 'queue.failed' : 'queue.deferred', outcome: 'failure', actor: 'system', subject: record?.messageId ?? undefined,
+        details: {
+          route: record?.route ?? null, recipients: record?.recipients ?? rows.map((r) => r.recipient), remoteMta: record?.remoteMta ?? null,
+          error: failure.text, ended: ended.length,
+        },
       }, trx);
     });
     return ended.length ? this.entries(this.db, (q) => q.whereIn('r.id', ended)) : [];

@@ -131,20 +131,29 @@ export class QueueRunner {
       ?? { address, accepted: false, permanent: true, text: `no mail exchanger accepts mail for ${group.domain}` };
 
     const delivered = group.recipients.filter((r) => outcomeOf(r.address).accepted);
-    await this.options.queue.markDelivered(delivered.map((r) => r.id), delivered.length ? outcomeOf(delivered[0]!.address).text : '');
+    if (delivered.length) {
+      const first = outcomeOf(delivered[0]!.address);
+      await this.options.queue.markDelivered(delivered.map((r) => r.id), {
+        messageId: group.messageId, route: group.route, recipients: delivered.map((r) => r.address), response: first.text,
+        ...(first.remoteMta ? { remoteMta: first.remoteMta } : {}),
+      });
+    }
     const refused = group.recipients.filter((r) => !outcomeOf(r.address).accepted);
     // Recipients refused alike are recorded together; distinct reasons separately.
-    const byReason = new Map<string, { permanent: boolean; ids: number[] }>();
+    const byReason = new Map<string, { permanent: boolean; ids: number[]; addresses: string[]; remoteMta?: string }>();
     for (const r of refused) {
       const o = outcomeOf(r.address);
       const key = `${o.permanent}|${o.text}`;
-      const entry = byReason.get(key) ?? { permanent: o.permanent, ids: [] };
+      const entry = byReason.get(key) ?? { permanent: o.permanent, ids: [], addresses: [], ...(o.remoteMta ? { remoteMta: o.remoteMta } : {}) };
       entry.ids.push(r.id);
+      entry.addresses.push(r.address);
       byReason.set(key, entry);
     }
     const ended: QueueEntry[] = [];
-    for (const [key, { permanent, ids }] of byReason) {
-      ended.push(...await this.options.queue.markFailed(ids, { permanent, text: key.slice(key.indexOf('|') + 1) }));
+    for (const [key, { permanent, ids, addresses, remoteMta }] of byReason) {
+      ended.push(...await this.options.queue.markFailed(ids, { permanent, text: key.slice(key.indexOf('|') + 1) }, {
+        messageId: group.messageId, route: group.route, recipients: addresses, ...(remoteMta ? { remoteMta } : {}),
+      }));
     }
     if (ended.length) await this.report(ended, 'failed');
     const successes = (await this.options.queue.get(delivered.map((d) => d.id))).filter((e) => wants(e, 'SUCCESS'));
