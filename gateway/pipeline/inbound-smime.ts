@@ -40,8 +40,11 @@ export async function openSmime(raw: Buffer, recipients: readonly string[], smim
         decryptedFor = address;
         break;
       }
-      decryption = 'failed';
-      decryptionNote = result.detail;
+      // Not addressed to this reader's key: the same as having no key; anything else is a real failure.
+      if (result.reason !== 'no-matching-key') {
+        decryption = 'failed';
+        decryptionNote = result.detail;
+      }
     }
     if (decryption !== 'decrypted') {
       const why = decryption === 'no-key' ? 'encrypted for a key this operator does not hold' : `could not be decrypted: ${decryptionNote}`;
