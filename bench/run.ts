@@ -20,6 +20,8 @@ import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { CLI, spawnOperator } from '../conformance-tests/harness.js';
 import { benchCms } from './cms.js';
+import { benchRelay } from './relay.js';
+import { benchSearch } from './search.js';
 import { line, mib, summarise } from './stats.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
@@ -137,6 +139,8 @@ async function all(): Promise<void> {
   const only = process.env.BENCH_ONLY;
   if (!only || only === 'gateway') await main();
   if (!only || only === 'cms') await benchCms();
+  if (!only || only === 'relay') await benchRelay();
+  if (!only || only === 'search') await benchSearch();
 }
 
 all().catch((error: unknown) => {

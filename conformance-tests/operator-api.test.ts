@@ -70,6 +70,17 @@ describe('operator API over HTTPS', () => {
     assert.equal(audit[0]?.channel, 'api');
   });
 
+  test('directory search through the API: a published professional by name prefix; bad parameters refused', async () => {
+    const found = await callApi(client, 'GET', '/api/v1/directory/search?text=kerv');
+    assert.equal(found.status, 200, JSON.stringify(found.body));
+    assert.equal(found.body.total, 1);
+    assert.ok(JSON.stringify(found.body.results[0]).includes('yann.kervella@demo.mssante.test'));
+    const bad = await callApi(client, 'GET', '/api/v1/directory/search?text=kerv&page=abc');
+    assert.equal(bad.status, 400);
+    const far = await callApi(client, 'GET', '/api/v1/directory/search?near=' + encodeURIComponent('Brest, 500 km'));
+    assert.equal(far.status, 400);
+  });
+
   test('bad requests: malformed JSON, unknown box, unknown route, wrong method', async () => {
     const malformed = await callApi(client, 'POST', '/api/v1/mailboxes', undefined, '{"type": ');
     assert.equal(malformed.status, 400);

@@ -1,6 +1,7 @@
 /** The directory's tables: mailboxes, their addresses and credentials. */
 import type { Migration } from '../core/database.js';
 import { registryMigrations } from './registry-migrations.js';
+import { searchMigrations } from './search/migrations.js';
 
 const mailboxMigrations: Migration[] = [{
   name: '20261124_10_directory_mailboxes',
@@ -64,4 +65,4 @@ const operatorMigrations: Migration[] = [{
   },
 }];
 
-export const directoryMigrations: Migration[] = [...mailboxMigrations, ...registryMigrations, ...operatorMigrations];
+export const directoryMigrations: Migration[] = [...mailboxMigrations, ...registryMigrations, ...operatorMigrations, ...searchMigrations];
