@@ -83,7 +83,7 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
 
     const webmail = new WebmailServer({
       authenticator: context.mailboxes, store: context.store, logger: logger.child('webmail'),
-      language: config.webmail.language, publicUrl: config.webmail.publicUrl, operatorName: config.operator.name,
+      language: config.webmail.language, publicUrl: config.webmail.publicUrl, operatorName: config.operator.name, authservId: hostname,
       audit: context.audit, clock: context.clock,
     });
     closables.push(webmail);

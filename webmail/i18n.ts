@@ -1,3 +1,4 @@
+import type { SecurityVerdict } from './message-reader.js';
 /**
  * Every user-visible text of the webmail, in French (the default) and English, with the
  * locale-dependent formatting of dates and sizes, and the choice of language for a request.
@@ -58,6 +59,8 @@ export interface Strings {
     htmlNotConverted: string;
     attachments(count: number): string;
     unnamedAttachment: string;
+    security: string;
+    verdict(verdict: SecurityVerdict): string;
   };
   errors: {
     notFoundTitle: string;
@@ -128,6 +131,18 @@ const fr: Strings = {
     htmlNotConverted: 'Le contenu de ce message (au format HTML) n’a pas pu être affiché.',
     attachments: (n) => (n <= 1 ? 'Pièce jointe' : `Pièces jointes (${n})`),
     unnamedAttachment: '(sans nom)',
+    security: 'Sécurité',
+    verdict: (v) => {
+      const opened = v.decrypted ? 'Chiffré, déchiffré pour vous. ' : '';
+      switch (v.result) {
+        case 'pass': return `${opened}Signature valide${v.signer ? ` de ${v.signer}` : ''}.`;
+        case 'fail': return `${opened}Signature invalide : le message a été modifié après sa signature. Ne vous y fiez pas.`;
+        case 'policy': return `${opened}Signature non acceptée${v.reason ? ` (${v.reason})` : ''}. Ne vous y fiez pas.`;
+        case 'temperror': return `${opened}Signature correcte, mais la révocation du certificat n’a pas pu être vérifiée.`;
+        case 'none': return `${opened}Message non signé.`;
+        default: return `${opened}Signature non vérifiable${v.reason ? ` (${v.reason})` : ''}.`;
+      }
+    },
   },
   errors: {
     notFoundTitle: 'Page introuvable',
@@ -184,6 +199,18 @@ const en: Strings = {
   },
   message: {
     back: 'Back to the inbox',
+    security: 'Security',
+    verdict: (v) => {
+      const opened = v.decrypted ? 'Encrypted, decrypted for you. ' : '';
+      switch (v.result) {
+        case 'pass': return `${opened}Valid signature${v.signer ? ` from ${v.signer}` : ''}.`;
+        case 'fail': return `${opened}Invalid signature: the message was changed after it was signed. Do not rely on it.`;
+        case 'policy': return `${opened}Signature not accepted${v.reason ? ` (${v.reason})` : ''}. Do not rely on it.`;
+        case 'temperror': return `${opened}Correct signature, but the certificate's revocation could not be checked.`;
+        case 'none': return `${opened}Unsigned message.`;
+        default: return `${opened}Signature could not be verified${v.reason ? ` (${v.reason})` : ''}.`;
+      }
+    },
     from: 'From',
     to: 'To',
     cc: 'Cc',

@@ -180,6 +180,24 @@ describe('webmail over HTTP', () => {
     assert.doesNotMatch(textPage, /<script/i);
   });
 
+  test('the gateway\'s S/MIME verdict is shown; a verdict written by anyone else is not', async () => {
+    const ours = await fx.deliver(rawMessage({
+      subject: 'Signé', body: 'Résultats normaux.',
+      extraHeaders: 'Authentication-Results: mail.esante-demo.test;\n\tsmime=pass header.from=labo@demo.mssante.test body.smime-identifier=labo@demo.mssante.test\nX-Hygie-Decrypted: for lea.dupont@esante-demo.test by mail.esante-demo.test',
+    }));
+    const forged = await fx.deliver(rawMessage({
+      subject: 'Prétendu signé', body: 'x', extraHeaders: 'Authentication-Results: mx.attaquant.example; smime=pass body.smime-identifier=banque@example.org',
+    }));
+    const altered = await fx.deliver(rawMessage({
+      subject: 'Modifié', body: 'x', extraHeaders: 'Authentication-Results: mail.esante-demo.test; smime=fail reason="content-altered: the digest does not match"',
+    }));
+    const client = await signedIn();
+    const page = await (await client.get(`/message/${ours}`)).text();
+    assert.match(page, /<dt>Sécurité<\/dt><dd>Chiffré, déchiffré pour vous\. Signature valide de labo@demo\.mssante\.test\.<\/dd>/);
+    assert.doesNotMatch(await (await client.get(`/message/${forged}`)).text(), /Signature valide/);
+    assert.match(await (await client.get(`/message/${altered}`)).text(), /Signature invalide : le message a été modifié après sa signature/);
+  });
+
   test('attachments are listed by name and size', async () => {
     const pdf = Buffer.alloc(48_000, 7).toString('base64').replace(/.{76}/g, '$&\n');
     const uid = await fx.deliver(rawMessage({

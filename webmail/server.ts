@@ -43,6 +43,8 @@ export interface WebmailServerOptions {
   /** The URL users reach the webmail at; `https:` turns on Secure cookies and HSTS. */
   publicUrl: string;
   operatorName: string;
+  /** This operator's name in Authentication-Results (server.hostnames[0]): only its verdicts are shown. */
+  authservId?: string;
   /** Where each message read is recorded (every access to a box is audited). */
   audit?: { record(event: AuditEvent): Promise<void> };
   clock?: Clock;
@@ -396,7 +398,7 @@ export class WebmailServer {
       if (!(await this.options.store.listMessages(folder.id)).some((message) => message.uid === uid)) return notFound();
       throw error;
     }
-    const readable = await readableMessage(raw);
+    const readable = await readableMessage(raw, this.options.authservId);
     await this.options.audit?.record({
       action: 'message.read', outcome: 'success', actor: session.user.login, subject: String(session.user.mailboxId),
       channel: 'webmail', remoteAddress: x.remoteAddress, details: { folder: folder.name, uid, messageId: summary.messageId },

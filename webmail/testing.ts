@@ -68,7 +68,7 @@ export async function startWebmail(options: FixtureOptions = {}): Promise<Webmai
     authenticator: mailboxes, store, logger, audit, clock,
     language: options.language ?? 'fr',
     publicUrl: options.publicUrl ?? 'http://127.0.0.1:8080',
-    operatorName: 'Plateforme e-santé de démonstration',
+    operatorName: 'Plateforme e-santé de démonstration', authservId: 'mail.esante-demo.test',
   });
   const port = await server.listen(0, '127.0.0.1');
 

@@ -20,6 +20,7 @@ ${field(t.message.from, message.from || summary.from)}
 ${field(t.message.to, message.to)}
 ${field(t.message.cc, message.cc)}
 <div><dt>${t.message.date}</dt><dd><time datetime="${date.toISOString()}">${format.longDate(date)}</time></dd></div>
+${message.security ? html`<div class="security security-${message.security.result}"><dt>${t.message.security}</dt><dd>${t.message.verdict(message.security)}</dd></div>` : null}
 </dl>
 ${body}
 ${message.attachments.length > 0 ? html`<section class="attachments" aria-labelledby="attachments-heading">
