@@ -65,6 +65,7 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
 
     const imapOptions = {
       store: context.store, authenticator: context.mailboxes, tls, logger: logger.child('imap'),
+      delegations: context.delegations, directory: context.mailboxes, audit: context.audit,
       maxMessageSize: config.smtp.maxMessageSize, hostname,
     };
     const imap = new ImapServer(imapOptions);

@@ -1,25 +1,26 @@
 /**
- * `npm run bench`: the foundation's figures, measured against the real operator run as
- * its own process (`hygie start`, SQLite, temporary data folder) on loopback, with the
- * clients in this process — so server and load generator each have a core:
- *  - SMTP submission: messages/s and latency percentiles (STARTTLS + AUTH, pooled
- *    nodemailer connections; each 250 comes only after the message is durably stored);
- *  - IMAP: SELECT + FETCH 1:* (UID FLAGS RFC822.SIZE ENVELOPE BODYSTRUCTURE), all bodies,
- *    and a text SEARCH over the resulting mailbox, with imapflow;
- *  - memory: the server's RSS, and its growth per idle authenticated IMAP connection.
- * Sizes: BENCH_MESSAGES (default 2000), BENCH_CONNECTIONS (10), BENCH_SIZE bytes (10240),
- * BENCH_IDLE (200 idle IMAP connections). Where Postfix or Dovecot is installed the same
- * work runs against it for a ratio; otherwise the report says it is absent.
+ * `npm run bench`: every figure, each part measured against real servers (`hygie start`
+ * run as its own process where it matters) with the clients in this process:
+ *  - gateway: SMTP submission messages/s and latency percentiles (STARTTLS + AUTH,
+ *    pooled nodemailer connections; each 250 comes only after durable storage);
+ *  - imap (bench/imap.ts): a 10 000-message mailbox, SELECT + FETCH, bodies, SEARCH, idle
+ *    memory, next to Dovecot when installed;
+ *  - cms (bench/cms.ts): S/MIME operations per second next to OpenSSL;
+ *  - relay (bench/relay.ts): submit → sign+encrypt → deliver to a second instance;
+ *  - registry, lifecycle, ldap, search: the directory at national size.
+ * BENCH_ONLY=<part> runs one part. Sizes: BENCH_MESSAGES (default 2000), BENCH_CONNECTIONS
+ * (10), BENCH_SIZE bytes (10240), and each part's own variables.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { CLI, spawnOperator } from '../conformance-tests/harness.js';
 import { benchCms } from './cms.js';
+import { installed, rssOf } from './processes.js';
+import { benchImap } from './imap.js';
 import { benchRelay } from './relay.js';
 import { benchSearch } from './search.js';
 import { line, mib, summarise } from './stats.js';
@@ -27,22 +28,7 @@ import { line, mib, summarise } from './stats.js';
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const SIZE = Number(process.env.BENCH_SIZE ?? 10240);
-const IDLE = Number(process.env.BENCH_IDLE ?? 200);
 const PASSWORD = 'mot de passe du banc';
-
-function installed(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-}
 
 function createMailbox(dataDir: string, first: string, last: string, extra: string[] = []): string {
   const result = spawnSync(process.execPath, [CLI, 'mailbox', 'create', '--first-name', first, '--last-name', last, '--password-stdin', ...extra], {
@@ -50,13 +36,6 @@ function createMailbox(dataDir: string, first: string, last: string, extra: stri
   });
   if (result.status !== 0) throw new Error(result.stderr);
   return (/regional\s+(\S+)/.exec(result.stdout) as RegExpExecArray)[1] as string;
-}
-
-function imapClient(port: number, ca: string, user: string): ImapFlow {
-  return new ImapFlow({
-    host: '127.0.0.1', port, secure: false, doSTARTTLS: true, tls: { ca, servername: 'localhost' },
-    auth: { user, pass: PASSWORD }, logger: false,
-  });
 }
 
 async function main(): Promise<void> {
@@ -92,42 +71,8 @@ async function main(): Promise<void> {
     console.log(line('SMTP submission, durable 250 (msg/s)', (MESSAGES / elapsed).toFixed(0), `${MESSAGES} in ${elapsed.toFixed(2)} s`));
     console.log(line('  latency per message (ms)', `p50 ${s.p50.toFixed(1)}`, `p95 ${s.p95.toFixed(1)}  p99 ${s.p99.toFixed(1)}  max ${s.max.toFixed(1)}`));
 
-    const client = imapClient(server.ports.imap as number, ca, to);
-    await client.connect();
-    let t0 = performance.now();
-    const lock = await client.getMailboxLock('INBOX');
-    let count = 0;
-    for await (const _ of client.fetch('1:*', { uid: true, flags: true, size: true, envelope: true, bodyStructure: true })) count++;
-    const metadata = performance.now() - t0;
-    t0 = performance.now();
-    let bytes = 0;
-    for await (const message of client.fetch('1:*', { source: true })) bytes += message.source?.length ?? 0;
-    const bodies = performance.now() - t0;
-    t0 = performance.now();
-    const found = await client.search({ text: 'urgent' }) || [];
-    const search = performance.now() - t0;
-    lock.release();
-    await client.logout();
-    console.log(line('IMAP SELECT + FETCH 1:* (UID FLAGS SIZE ENVELOPE BODYSTRUCTURE) (ms)', metadata.toFixed(0), `${count} messages`));
-    console.log(line('IMAP FETCH 1:* BODY[] (ms)', bodies.toFixed(0), `${mib(bytes)}, ${(bytes / 1048576 / (bodies / 1000)).toFixed(1)} MiB/s`));
-    console.log(line('IMAP SEARCH TEXT "urgent" (ms)', search.toFixed(0), `${found.length} found`));
 
-    const before = rssOf(pid);
-    const idle: ImapFlow[] = [];
-    for (let i = 0; i < IDLE; i++) {
-      const c = imapClient(server.ports.imap as number, ca, to);
-      await c.connect();
-      await c.mailboxOpen('INBOX');
-      idle.push(c);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const after = rssOf(pid);
-    console.log(line(`server RSS with ${IDLE} idle IMAP sessions (INBOX selected)`, mib(after), `${((after - before) / IDLE / 1024).toFixed(0)} KiB per connection`));
-    await Promise.all(idle.map((c) => c.logout().catch(() => undefined)));
-
-    for (const reference of ['postfix', 'dovecot']) {
-      if (!installed(reference)) console.log(`reference ${reference}: not installed here, no ratio (figures measured elsewhere: ../shared/research/anchors-measured.md)`);
-    }
+    if (!installed('postfix')) console.log('reference postfix: not installed here, no ratio (figures measured elsewhere: ../shared/research/anchors-measured.md)');
   } finally {
     server.child.kill('SIGTERM');
     await new Promise((resolve) => server.child.once('exit', resolve));
@@ -138,6 +83,7 @@ async function main(): Promise<void> {
 async function all(): Promise<void> {
   const only = process.env.BENCH_ONLY;
   if (!only || only === 'gateway') await main();
+  if (!only || only === 'imap') await benchImap();
   if (!only || only === 'cms') await benchCms();
   if (!only || only === 'relay') await benchRelay();
   if (!only || only === 'search') await benchSearch();

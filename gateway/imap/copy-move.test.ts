@@ -60,7 +60,7 @@ test('raw: COPYUID, APPENDUID, TRYCREATE and UID EXPUNGE of only deleted message
     assert.match((await raw.command('l0', `LOGIN ${bed.user.login} "${bed.user.password}"`)).at(-1) ?? '', /^l0 OK/);
     await raw.command('a1', 'SELECT INBOX');
     const copy = await raw.command('a2', 'UID COPY 2:3 Junk');
-    assert.match(copy.at(-1) ?? '', /^a2 OK \[COPYUID \d+ 2,3 1,2\] /);
+    assert.match(copy.at(-1) ?? '', /^a2 OK \[COPYUID \d+ 2:3 1:2\] /);
     const missing = await raw.command('a3', 'COPY 1 Nowhere');
     assert.match(missing.at(-1) ?? '', /^a3 NO \[TRYCREATE\]/);
     const appended = await raw.command('a4', 'APPEND Drafts (\\Draft) {20+}\r\nSubject: brouillon\r\n\r\n');

@@ -1,12 +1,21 @@
 /**
  * The selected folder as one session sees it: the UID list that maps sequence numbers,
- * the flags last reported to the client, and the journal position (modseq) it is in sync
- * with. Other sessions' changes are replayed from the store's journal into untagged
- * EXISTS / EXPUNGE / FETCH responses only when the protocol allows (RFC 3501 7.4.1).
+ * and the journal position (modseq) it is in sync with. Other sessions' changes are
+ * replayed from the store's journal into untagged EXISTS / EXPUNGE (or QRESYNC's
+ * VANISHED) / FETCH responses only when the protocol allows (RFC 3501 7.4.1). To stay
+ * small for an idle session on a large folder, it keeps no flags: only the modseq up to
+ * which this session already told the client a message's flags (its own STOREs, FETCHes).
  */
-import type { Folder, FolderChange, MessageStore, MessageSummary } from '../store/types.js';
+import type { Folder, MessageStore, MessageSummary } from '../store/types.js';
+import { OWNER_RIGHTS } from './mailbox-access.js';
 import { atom, type ResponseValue } from './proto/compiler.js';
-import { resolveSequenceNumbers, resolveUidIndexes, type SequenceSet } from './proto/sequence-set.js';
+import { formatSequenceSet, resolveSequenceNumbers, resolveUidIndexes, type SequenceSet } from './proto/sequence-set.js';
+
+/** How the view reports changes: with MODSEQ (CONDSTORE), with VANISHED instead of EXPUNGE (QRESYNC). */
+export interface ReportMode {
+  condstore: boolean;
+  qresync: boolean;
+}
 
 export interface MessageRef {
   seq: number;
@@ -16,28 +25,46 @@ export interface MessageRef {
 export class MailboxView {
   readonly folder: Folder;
   readonly readOnly: boolean;
+  /** RFC 4314 rights of the user on this folder's box. */
+  readonly rights: string;
+  /** The name the client selected (`Partagés/…/INBOX` for a shared box). */
+  readonly name: string;
   private uids: number[];
-  private readonly flags = new Map<number, readonly string[]>();
+  /** UID → modseq whose flags the client already has from this session's own responses. */
+  private readonly told = new Map<number, number>();
   private modseq: number;
   /** Set by the store's watch: the journal has something newer than `modseq`. */
   dirty = false;
 
-  private constructor(folder: Folder, readOnly: boolean, messages: readonly MessageSummary[]) {
+  private constructor(folder: Folder, readOnly: boolean, messages: readonly MessageSummary[], rights: string, name: string) {
     this.folder = folder;
     this.readOnly = readOnly;
+    this.rights = rights;
+    this.name = name;
     this.modseq = folder.highestModseq;
     this.uids = messages.map((message) => message.uid);
-    for (const message of messages) this.flags.set(message.uid, message.flags);
   }
 
   /** The folder's modseq is read before its messages, so replaying the journal from it misses nothing. */
-  static async open(store: MessageStore, folder: Folder, readOnly: boolean): Promise<{ view: MailboxView; messages: MessageSummary[] }> {
+  static async open(store: MessageStore, folder: Folder, readOnly: boolean, access: { rights?: string; name?: string } = {}): Promise<{ view: MailboxView; messages: MessageSummary[] }> {
     const messages = await store.listMessages(folder.id);
-    return { view: new MailboxView(folder, readOnly, messages), messages };
+    return { view: new MailboxView(folder, readOnly, messages, access.rights ?? OWNER_RIGHTS, access.name ?? folder.name), messages };
+  }
+
+  /** Whether the user may change this flag here (RFC 4314: \Seen needs s, \Deleted t, others w). */
+  mayStore(flag: string): boolean {
+    if (this.readOnly) return false;
+    const lower = flag.toLowerCase();
+    return this.rights.includes(lower === '\\seen' ? 's' : lower === '\\deleted' ? 't' : 'w');
   }
 
   get exists(): number {
     return this.uids.length;
+  }
+
+  /** The highest modseq this session is in sync with (HIGHESTMODSEQ it may announce). */
+  get highestModseq(): number {
+    return this.modseq;
   }
 
   get maxUid(): number {
@@ -67,9 +94,9 @@ export class MailboxView {
     return undefined;
   }
 
-  /** Records flags the client has just been told about (FETCH, STORE), so the journal replay does not repeat them. */
-  noteFlags(uid: number, flags: readonly string[]): void {
-    if (this.seqOf(uid) !== undefined) this.flags.set(uid, flags);
+  /** Records that the client has just been told a message's flags as of `modseq` (FETCH, STORE), so the replay does not repeat them. */
+  noteFlags(uid: number, modseq: number): void {
+    if (modseq > this.modseq && (this.told.get(uid) ?? 0) < modseq) this.told.set(uid, modseq);
   }
 
   /** Removes a message this session expunged itself; returns its sequence number before removal. */
@@ -77,8 +104,22 @@ export class MailboxView {
     const seq = this.seqOf(uid);
     if (seq === undefined) return undefined;
     this.uids.splice(seq - 1, 1);
-    this.flags.delete(uid);
+    this.told.delete(uid);
     return seq;
+  }
+
+  /** Removes messages this session expunged itself and returns the responses that say so. */
+  removeAll(uids: readonly number[], mode: ReportMode): ResponseValue[][] {
+    const gone: number[] = [];
+    const out: ResponseValue[][] = [];
+    for (const uid of uids) {
+      const seq = this.remove(uid);
+      if (seq === undefined) continue;
+      if (mode.qresync) gone.push(uid);
+      else out.push([seq, atom('EXPUNGE')]);
+    }
+    if (gone.length > 0) out.push([atom('VANISHED'), atom(formatSequenceSet(gone))]);
+    return out;
   }
 
   /**
@@ -86,12 +127,15 @@ export class MailboxView {
    * With `allowExpunge` false (during FETCH, STORE, SEARCH) it stops before the first
    * expunge, so sequence numbers the client holds stay valid.
    */
-  async catchUp(store: MessageStore, allowExpunge: boolean): Promise<ResponseValue[][]> {
+  async catchUp(store: MessageStore, allowExpunge: boolean, mode: ReportMode = { condstore: false, qresync: false }): Promise<ResponseValue[][]> {
     this.dirty = false;
     const changes = await store.changesSince(this.folder.id, this.modseq);
     const out: ResponseValue[][] = [];
     let existsPending = false;
-    const flushExists = (): void => {
+    let vanished: number[] = [];
+    const flush = (): void => {
+      if (vanished.length > 0) out.push([atom('VANISHED'), atom(formatSequenceSet(vanished))]);
+      vanished = [];
       if (existsPending) out.push([this.uids.length, atom('EXISTS')]);
       existsPending = false;
     };
@@ -100,38 +144,34 @@ export class MailboxView {
         this.dirty = true; // more to deliver at the next allowed moment
         break;
       }
-      this.apply(change, out, () => { existsPending = true; }, flushExists);
+      if (change.kind === 'exists') {
+        // New messages only ever go at the end; an older unknown UID was listed-then-expunged meanwhile.
+        if (change.uid > this.maxUid) {
+          if (vanished.length > 0) flush();
+          this.uids.push(change.uid);
+          existsPending = true;
+        }
+      } else if (change.kind === 'expunge') {
+        const seq = this.seqOf(change.uid);
+        if (seq !== undefined) {
+          if (existsPending) flush();
+          this.remove(change.uid);
+          if (mode.qresync) vanished.push(change.uid);
+          else out.push([seq, atom('EXPUNGE')]);
+        }
+      } else {
+        const seq = this.seqOf(change.uid);
+        if (seq !== undefined && (this.told.get(change.uid) ?? 0) < change.modseq) {
+          flush();
+          const values: ResponseValue[] = [atom('UID'), change.uid, atom('FLAGS'), change.flags.map(atom)];
+          if (mode.condstore) values.push(atom('MODSEQ'), [change.modseq]);
+          out.push([seq, atom('FETCH'), values]);
+        }
+      }
       this.modseq = Math.max(this.modseq, change.modseq);
     }
-    flushExists();
+    flush();
+    for (const [uid, modseq] of this.told) if (modseq <= this.modseq) this.told.delete(uid);
     return out;
   }
-
-  private apply(change: FolderChange, out: ResponseValue[][], markExists: () => void, flushExists: () => void): void {
-    if (change.kind === 'exists') {
-      // New messages only ever go at the end; an older unknown UID was listed-then-expunged meanwhile.
-      if (change.uid > this.maxUid) {
-        this.uids.push(change.uid);
-        markExists();
-      }
-    } else if (change.kind === 'expunge') {
-      const seq = this.seqOf(change.uid);
-      if (seq === undefined) return;
-      flushExists();
-      this.remove(change.uid);
-      out.push([seq, atom('EXPUNGE')]);
-    } else {
-      const seq = this.seqOf(change.uid);
-      if (seq === undefined) return;
-      const known = this.flags.get(change.uid);
-      if (known && sameFlags(known, change.flags)) return;
-      flushExists();
-      this.flags.set(change.uid, change.flags);
-      out.push([seq, atom('FETCH'), [atom('UID'), change.uid, atom('FLAGS'), change.flags.map(atom)]]);
-    }
-  }
-}
-
-function sameFlags(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((flag) => b.includes(flag));
 }

@@ -18,7 +18,8 @@ after(async () => {
 });
 
 const PRE_TLS_CAPS = 'IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE UIDPLUS MOVE STARTTLS LOGINDISABLED';
-const AUTHED_CAPS = 'IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE UIDPLUS MOVE APPENDLIMIT=1048576';
+const AUTHED_CAPS = 'IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE UIDPLUS MOVE '
+  + 'CONDSTORE QRESYNC ESEARCH LIST-EXTENDED LIST-STATUS STATUS=SIZE QUOTA QUOTA=RES-STORAGE ACL RIGHTS=texk COMPRESS=DEFLATE APPENDLIMIT=1048576';
 
 async function connectTls(): Promise<RawClient> {
   const client = await RawClient.connect(bed.port);
@@ -103,7 +104,7 @@ test('exact responses: SELECT, FETCH sections and partials, BODY[] sets \\Seen, 
   const client = await loggedIn();
   try {
     const selected = await client.command('e1', 'SELECT inbox');
-    assert.deepEqual(selected.filter((line) => !line.includes('UIDVALIDITY')), [
+    assert.deepEqual(selected.filter((line) => !line.includes('UIDVALIDITY') && !line.includes('HIGHESTMODSEQ')), [
       '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)',
       '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted',
       '* 2 EXISTS',
@@ -171,6 +172,7 @@ test('APPEND with a synchronising literal, flags and date; EXAMINE is read-only;
       '* OK [UNSEEN 1] First unseen',
       `* OK [UIDVALIDITY ${drafts!.uidValidity}] UIDs valid`,
       '* OK [UIDNEXT 2] Predicted next UID',
+      `* OK [HIGHESTMODSEQ ${drafts!.highestModseq}] Highest`,
       'f3 OK [READ-ONLY] EXAMINE completed',
     ]);
     // Read-only: BODY[TEXT] does not set \Seen, STORE is refused.
@@ -237,8 +239,9 @@ test('LIST patterns, LSUB, NAMESPACE, ENABLE', async () => {
       'i3 OK LIST completed',
     ]);
     assert.equal((await client.command('i4', 'LSUB "" "*"')).filter((line) => line.startsWith('* LSUB')).length, 6);
-    assert.deepEqual(await client.command('i5', 'NAMESPACE'), ['* NAMESPACE (("" "/")) NIL NIL', 'i5 OK NAMESPACE completed']);
-    assert.deepEqual(await client.command('i6', 'ENABLE CONDSTORE'), ['* ENABLED', 'i6 OK ENABLE completed']);
+    assert.deepEqual(await client.command('i5', 'NAMESPACE'), ['* NAMESPACE (("" "/")) NIL (("Partag&AOk-s/" "/"))', 'i5 OK NAMESPACE completed']);
+    assert.deepEqual(await client.command('i6', 'ENABLE CONDSTORE X-UNKNOWN'), ['* ENABLED CONDSTORE', 'i6 OK ENABLE completed']);
+    assert.deepEqual(await client.command('i6b', 'ENABLE CONDSTORE'), ['* ENABLED', 'i6b OK ENABLE completed']);
     assert.deepEqual(await client.command('i7', 'CREATE Dossiers'), ['i7 OK CREATE completed']);
     assert.deepEqual(await client.command('i8', 'STATUS Nowhere (MESSAGES)'), ['i8 NO [NONEXISTENT] Mailbox does not exist']);
   } finally {

@@ -9,6 +9,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Authenticator } from '../../directory/types.js';
 import type { MessageStore } from '../store/types.js';
 import { COMMANDS } from './commands/index.js';
+import type { AuditRecorder, DelegationDirectory, MailboxDirectory } from './mailbox-access.js';
 import { DEFAULT_SESSION_LIMITS, ImapSession, type SessionLimits } from './session.js';
 
 export interface ImapServerOptions {
@@ -25,6 +26,16 @@ export interface ImapServerOptions {
   hostname: string;
   /** Overrides of the session limits and timeouts (tests shorten them). */
   limits?: Partial<Omit<SessionLimits, 'maxMessageSize'>>;
+  /**
+   * The directory's delegations (DelegationService): boxes shared with a user appear in
+   * the shared namespace with ACL rights, and SETACL grants or revokes through it. Needs
+   * `directory` too; without both there is no shared namespace.
+   */
+  delegations?: DelegationDirectory;
+  /** Box lookups by id or address (MailboxService), for shared names and ACL identifiers. */
+  directory?: MailboxDirectory;
+  /** Where accesses to shared boxes are recorded (AuditTrail), action `imap.shared-access`. */
+  audit?: AuditRecorder;
 }
 
 /** How long close() lets sessions go after their BYE before destroying the sockets. */
@@ -79,6 +90,9 @@ export class ImapServer {
       hostname: this.options.hostname,
       limits: this.limits,
       commands: COMMANDS,
+      ...(this.options.delegations && this.options.directory ? {
+        sharing: { delegations: this.options.delegations, directory: this.options.directory, ...(this.options.audit ? { audit: this.options.audit } : {}) },
+      } : {}),
     });
     this.sessions.add(session);
     void session.start().finally(() => {

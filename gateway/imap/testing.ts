@@ -15,6 +15,7 @@ import { systemClock } from '../../core/clock.js';
 import { DEFAULT_CONFIG } from '../../core/config.js';
 import { openDatabase } from '../../core/database.js';
 import { Logger } from '../../core/logger.js';
+import { DelegationService } from '../../directory/delegations.js';
 import { MailboxService } from '../../directory/mailbox-service.js';
 import { directoryMigrations } from '../../directory/migrations.js';
 import { KnexMessageStore } from '../store/knex-store.js';
@@ -36,6 +37,8 @@ export interface ImapTestBed {
   db: Knex;
   store: KnexMessageStore;
   mailboxes: MailboxService;
+  delegations: DelegationService;
+  audit: AuditTrail;
   server: ImapServer;
   user: TestUser;
   /** Log lines at warn and above, for assertions. */
@@ -47,6 +50,10 @@ export interface TestBedOptions {
   implicitTls?: boolean;
   maxMessageSize?: number;
   limits?: ImapServerOptions['limits'];
+  /** Default storage limit per box (bytes). */
+  quotaBytes?: number;
+  /** Without the directory's delegations: no shared namespace. */
+  noSharing?: boolean;
 }
 
 export const TEST_PASSWORD = 'correct horse battery';
@@ -58,7 +65,8 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<ImapTe
   const clock = systemClock;
   const audit = new AuditTrail(db, clock);
   const mailboxes = new MailboxService({ db, clock, audit, domains: DEFAULT_CONFIG.operator.domains, auth: { maxFailures: 50, windowSeconds: 60 } });
-  const store = new KnexMessageStore({ db, blobDir: path.join(dir, 'messages'), clock });
+  const store = new KnexMessageStore({ db, blobDir: path.join(dir, 'messages'), clock, ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}) });
+  const delegations = new DelegationService({ db, clock, audit, mailboxes });
   const box = await mailboxes.createPersonalMailbox({
     firstName: 'Hélène', lastName: 'Durand', rpps: '99700218896', profession: 'Médecin', password: TEST_PASSWORD, actor: 'test',
   });
@@ -70,17 +78,35 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<ImapTe
     maxMessageSize: options.maxMessageSize ?? 1024 * 1024,
     ...(options.implicitTls ? { implicitTls: true } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.noSharing ? {} : { delegations, directory: mailboxes, audit }),
   });
   const host = '127.0.0.1';
   const port = await server.listen(0, host);
   return {
-    host, port, ca: cert, caFile: certFile, db, store, mailboxes, server, user, logLines,
+    host, port, ca: cert, caFile: certFile, db, store, mailboxes, delegations, audit, server, user, logLines,
     async close() {
       await server.close();
       await db.destroy();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A raw client over STARTTLS, logged in (as the bed's user unless told otherwise). */
+export async function loginRaw(bed: ImapTestBed, user: { login: string; password: string } = bed.user): Promise<RawClient> {
+  const client = await RawClient.connect(bed.port);
+  await client.readLine();
+  await client.command('s0', 'STARTTLS');
+  await client.startTls(bed.ca);
+  const reply = await client.command('l0', `LOGIN ${user.login} "${user.password}"`);
+  if (!reply.at(-1)?.startsWith('l0 OK')) throw new Error(`login failed: ${reply.join(' | ')}`);
+  return client;
+}
+
+/** Another personal box to log in with (colleague, secretary). */
+export async function createColleague(bed: ImapTestBed, firstName: string, lastName: string): Promise<TestUser> {
+  const box = await bed.mailboxes.createPersonalMailbox({ firstName, lastName, profession: 'Secrétaire médicale', password: TEST_PASSWORD, actor: 'test' });
+  return { login: box.addresses[0]!.address, password: TEST_PASSWORD, mailboxId: box.id };
 }
 
 /** A self-signed certificate for localhost and 127.0.0.1 (it is its own CA). */
@@ -221,6 +247,11 @@ export class RawClient {
     });
     this.socket = secure;
     this.listen(secure);
+  }
+
+  /** Stops reading from the socket (a client that never reads its responses). */
+  pause(): void {
+    this.socket.pause();
   }
 
   close(): void {

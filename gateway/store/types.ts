@@ -18,6 +18,39 @@ export interface Folder {
   uidNext: number;
   highestModseq: number;
   subscribed: boolean;
+  /** Messages in the folder and the sum of their sizes, kept up to date by every change. */
+  messageCount: number;
+  totalSize: number;
+}
+
+/** Counts for STATUS (RFC 3501, RFC 8438 SIZE, RFC 9208 DELETED / DELETED-STORAGE). */
+export interface FolderStatus {
+  messages: number;
+  unseen: number;
+  deleted: number;
+  size: number;
+  deletedSize: number;
+}
+
+/** Storage of one mailbox (all its folders) against its limit, in bytes. */
+export interface QuotaUsage {
+  usedBytes: number;
+  limitBytes: number;
+  messages: number;
+}
+
+/** Cached IMAP wire form of a message's ENVELOPE and BODYSTRUCTURE. */
+export interface MessageDescription {
+  envelope: string;
+  bodyStructure: string;
+}
+
+/** Outcome of a conditional flag update (CONDSTORE UNCHANGEDSINCE). */
+export interface FlagUpdateResult {
+  /** Messages after the update (changed or not), with their modseq. */
+  updated: MessageSummary[];
+  /** UIDs not updated because they changed after the given modseq. */
+  modified: number[];
 }
 
 export interface MessageSummary {
@@ -74,6 +107,10 @@ export class FolderError extends Error {
   }
 }
 
+/**
+ * Appends and deliveries beyond a box's storage limit fail with HygieError MAILBOX_FULL
+ * (SMTP 552 5.2.2, IMAP NO [OVERQUOTA]); nothing of the delivery is stored then.
+ */
 export interface MessageStore {
   /** The mailbox's folders, creating the default set (INBOX, Sent, Drafts, Trash, Junk, Archive) on first use. */
   listFolders(mailboxId: number): Promise<Folder[]>;
@@ -87,8 +124,8 @@ export interface MessageStore {
   renameFolder(mailboxId: number, from: string, to: string): Promise<void>;
   /** Marks a folder subscribed or not (LSUB, clients' folder panes). */
   setSubscribed(mailboxId: number, name: string, subscribed: boolean): Promise<void>;
-  /** Messages of a folder, ordered by UID (sequence number = index + 1). */
-  listMessages(folderId: number): Promise<MessageSummary[]>;
+  /** Messages of a folder, ordered by UID (sequence number = index + 1); only the given UIDs when `uids` is set. */
+  listMessages(folderId: number, uids?: readonly number[]): Promise<MessageSummary[]>;
   /** The raw RFC 5322 bytes of one message; throws if it does not exist. */
   readMessage(folderId: number, uid: number): Promise<Buffer>;
   /** Several messages at once (one lookup, concurrent file reads); UIDs that no longer exist are absent. */
@@ -110,4 +147,23 @@ export interface MessageStore {
   changesSince(folderId: number, sinceModseq: number): Promise<FolderChange[]>;
   /** Called after each committed change of the folder; returns a function that unsubscribes. */
   watch(folderId: number, listener: (change: FolderChange) => void): () => void;
+
+  /** ENVELOPE / BODYSTRUCTURE of the given UIDs, cached at delivery (computed and saved for older messages). */
+  describeMessages(folderId: number, uids: readonly number[]): Promise<Map<number, MessageDescription>>;
+  /** UIDs whose decoded text contains `needle`, case-insensitively: headers and body (`text`) or body only. */
+  searchText(folderId: number, needle: string, scope: 'text' | 'body'): Promise<Set<number>>;
+  /** Decoded `name: value` header lines (lower-cased) of every message of a folder, for SEARCH HEADER. */
+  headerTexts(folderId: number): Promise<Map<number, string>>;
+  /** Like updateFlags, but leaves alone messages whose modseq is above `unchangedSince` (RFC 7162). */
+  storeFlags(folderId: number, uids: readonly number[], flags: readonly string[], mode: FlagUpdateMode, unchangedSince?: number): Promise<FlagUpdateResult>;
+  /** UIDs expunged from a folder after `sinceModseq`, ascending (QRESYNC VANISHED). */
+  expungedSince(folderId: number, sinceModseq: number): Promise<number[]>;
+  /** Counts for STATUS. */
+  folderStatus(folderId: number): Promise<FolderStatus>;
+  /** Storage used by a mailbox and its limit (the configured default unless set per box). */
+  quota(mailboxId: number): Promise<QuotaUsage>;
+  /** Sets a box's own storage limit in bytes; null returns it to the default. */
+  setQuota(mailboxId: number, limitBytes: number | null): Promise<void>;
+  /** Of these mailboxes, those that cannot take `size` more bytes (for a refusal per recipient before delivery). */
+  overQuota(mailboxIds: readonly number[], size: number): Promise<number[]>;
 }

@@ -3,7 +3,8 @@ import { isHygieError } from '../../../core/errors.js';
 import { ArgReader, flagNames } from '../proto/args.js';
 import { normaliseFlags } from '../proto/flags.js';
 import { parseDateTime } from '../proto/imap-date.js';
-import { AUTHENTICATED, bad, no, ok, requireUser, type CommandSpec } from './types.js';
+import { isRefusal, openFolder } from './mailbox-names.js';
+import { AUTHENTICATED, bad, no, ok, type CommandSpec } from './types.js';
 
 export const append: CommandSpec = {
   name: 'APPEND',
@@ -23,13 +24,13 @@ export const append: CommandSpec = {
     if (message.length === 0) return no('Empty message');
     if (message.length > context.limits.maxMessageSize) return no('Message exceeds the maximum size', { name: 'TOOBIG' });
 
-    const user = requireUser(context);
-    const folder = await context.store.getFolder(user.mailboxId, name);
-    if (!folder) return no('Mailbox does not exist', { name: 'TRYCREATE' });
+    const opened = await openFolder(context, name, { rights: 'i', command: 'APPEND', missingCode: 'TRYCREATE' });
+    if (isRefusal(opened)) return opened;
     let stored;
     try {
-      stored = await context.store.append(user.mailboxId, folder.name, message, internalDate ? { flags, internalDate } : { flags });
+      stored = await context.store.append(opened.mailbox.ownerMailboxId, opened.folder.name, message, internalDate ? { flags, internalDate } : { flags });
     } catch (error) {
+      if (isHygieError(error, 'MAILBOX_FULL')) return no(error.spec.text, { name: 'OVERQUOTA' });
       if (isHygieError(error, 'MESSAGE_TOO_LARGE')) return no(error.publicText, { name: 'TOOBIG' });
       if (isHygieError(error, 'MESSAGE_MALFORMED')) return no(error.publicText);
       throw error;

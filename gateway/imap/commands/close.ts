@@ -9,7 +9,7 @@ export const close: CommandSpec = {
   async handler(context, command) {
     new ArgReader(command.args, command.name).end();
     const view = selectedView(context);
-    if (!view.readOnly) await context.store.expunge(view.folder.id);
+    if (!view.readOnly && view.rights.includes('e')) await context.store.expunge(view.folder.id);
     context.deselect();
     return ok('CLOSE completed');
   },

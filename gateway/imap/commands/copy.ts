@@ -5,9 +5,13 @@
  */
 import { ArgReader } from '../proto/args.js';
 import { atom, type ResponseCode } from '../proto/compiler.js';
+import { formatSequenceSet } from '../proto/sequence-set.js';
 import type { ParsedCommand } from '../proto/tokens.js';
+import { isHygieError } from '../../../core/errors.js';
+import type { CopyResult } from '../../store/types.js';
+import { isRefusal, openFolder } from './mailbox-names.js';
 import { resolveMessages } from './message-set.js';
-import { no, ok, requireUser, SELECTED, selectedView, type CommandContext, type CommandResult, type CommandSpec } from './types.js';
+import { no, ok, SELECTED, selectedView, type CommandContext, type CommandResult, type CommandSpec } from './types.js';
 
 export const copy: CommandSpec = { name: 'COPY', states: SELECTED, notifications: 'no-expunge', handler: (c, cmd) => transfer(c, cmd, false, false) };
 export const uidCopy: CommandSpec = { name: 'UID COPY', states: SELECTED, handler: (c, cmd) => transfer(c, cmd, true, false) };
@@ -21,25 +25,30 @@ async function transfer(context: CommandContext, command: ParsedCommand, byUid: 
   const name = args.mailbox();
   args.end();
   if (moving && view.readOnly) return no('Mailbox is read-only');
+  if (moving && !(view.rights.includes('t') && view.rights.includes('e'))) return no('Permission denied: moving out needs the t and e rights here', { name: 'NOPERM' });
 
-  const target = await context.store.getFolder(requireUser(context).mailboxId, name);
-  if (!target) return no('Mailbox does not exist', { name: 'TRYCREATE' });
+  const opened = await openFolder(context, name, { rights: 'i', command: command.name, missingCode: 'TRYCREATE' });
+  if (isRefusal(opened)) return opened;
   const refs = resolveMessages(view, set, byUid);
   if (refs.length === 0) return ok(`${command.name} completed`);
 
-  const result = await context.store.copy(view.folder.id, refs.map((ref) => ref.uid), target.id);
+  let result: CopyResult;
+  try {
+    result = await context.store.copy(view.folder.id, refs.map((ref) => ref.uid), opened.folder.id);
+  } catch (error) {
+    if (isHygieError(error, 'MAILBOX_FULL')) return no(error.spec.text, { name: 'OVERQUOTA' });
+    throw error;
+  }
   const code: ResponseCode | undefined = result.mapping.length === 0 ? undefined : {
     name: 'COPYUID',
-    args: [result.uidValidity, atom(result.mapping.map((m) => m.from).join(',')), atom(result.mapping.map((m) => m.to).join(','))],
+    // Both lists ascend together, so compacting them keeps the correspondence (RFC 4315 3).
+    args: [result.uidValidity, atom(formatSequenceSet(result.mapping.map((m) => m.from))), atom(formatSequenceSet(result.mapping.map((m) => m.to)))],
   };
   if (!moving) return ok(`${command.name} completed`, code);
 
   // RFC 6851 §4.3: COPYUID goes in an untagged OK before the expunges.
   if (code) await context.sendStatus('OK', 'Moved', code);
   const removed = await context.store.expunge(view.folder.id, result.mapping.map((m) => m.from));
-  for (const uid of removed) {
-    const seq = view.remove(uid);
-    if (seq !== undefined) await context.send([seq, atom('EXPUNGE')]);
-  }
+  for (const response of view.removeAll(removed, context.reportMode())) await context.send(response);
   return ok(`${command.name} completed`);
 }

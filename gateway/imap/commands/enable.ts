@@ -1,9 +1,9 @@
 import { ArgReader } from '../proto/args.js';
 import { atom } from '../proto/compiler.js';
-import { AUTHENTICATED, ok, type CommandSpec } from './types.js';
+import { AUTHENTICATED, ok, type CommandSpec, type Extension } from './types.js';
 
-/** Extensions that need enabling (CONDSTORE, QRESYNC, UTF8=ACCEPT) are added to this set when implemented. */
-const ENABLEABLE = new Set<string>();
+/** Extensions that change what the server says once enabled (RFC 5161, RFC 7162). */
+const ENABLEABLE = new Set<string>(['CONDSTORE', 'QRESYNC']);
 
 export const enable: CommandSpec = {
   name: 'ENABLE',
@@ -13,8 +13,9 @@ export const enable: CommandSpec = {
     const asked: string[] = [];
     while (args.remaining > 0) asked.push(args.atom('capability').toUpperCase());
     if (asked.length === 0) args.atom('capability');
-    // Unknown names are ignored (RFC 5161 3.1).
-    const enabled = asked.filter((name) => ENABLEABLE.has(name));
+    // Unknown names are ignored; ENABLED lists only what this command newly turned on (RFC 5161 3.1).
+    const enabled = [...new Set(asked)].filter((name) => ENABLEABLE.has(name) && !context.enabled.has(name as Extension));
+    for (const name of enabled) context.enable(name as Extension);
     await context.send([atom('ENABLED'), ...enabled.map(atom)]);
     return ok('ENABLE completed');
   },

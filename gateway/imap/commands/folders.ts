@@ -7,7 +7,8 @@ import { FolderError, type FolderProblem } from '../../store/types.js';
 import { ArgReader } from '../proto/args.js';
 import type { ResponseCode } from '../proto/compiler.js';
 import type { ParsedCommand } from '../proto/tokens.js';
-import { AUTHENTICATED, no, ok, requireUser, type CommandContext, type CommandResult, type CommandSpec } from './types.js';
+import { hasRight, type ResolvedMailbox } from '../mailbox-access.js';
+import { AUTHENTICATED, no, ok, requireAccess, type CommandContext, type CommandResult, type CommandSpec } from './types.js';
 
 const CODES: Record<FolderProblem, string> = {
   exists: 'ALREADYEXISTS', nonexistent: 'NONEXISTENT', inbox: 'CANNOT', 'has-children': 'INUSE', 'invalid-name': 'CANNOT',
@@ -31,12 +32,31 @@ function oneName(command: ParsedCommand): string {
   return name;
 }
 
+/** The box and folder a name means for a change needing `right`, or the NO to answer. */
+async function resolveForChange(context: CommandContext, name: string, right: string, command: string): Promise<ResolvedMailbox | CommandResult> {
+  const access = requireAccess(context);
+  const mailbox = await access.resolve(name);
+  if (!mailbox) return no('Mailbox does not exist', { name: 'NONEXISTENT' });
+  if (mailbox.folderName === '') return no('The shared namespace is managed through the directory', { name: 'CANNOT' });
+  if (!hasRight(mailbox.rights, right)) {
+    await access.audit(mailbox, command, 'failure');
+    return no(`Permission denied: this needs the ${right} right on ${mailbox.name}`, { name: 'NOPERM' });
+  }
+  await access.audit(mailbox, command);
+  return mailbox;
+}
+
+function isResult(value: ResolvedMailbox | CommandResult): value is CommandResult {
+  return 'status' in value;
+}
+
 export const create: CommandSpec = {
   name: 'CREATE',
   states: AUTHENTICATED,
   handler: async (context, command) => {
-    const name = oneName(command);
-    return refusing(async () => { await context.store.createFolder(requireUser(context).mailboxId, name); }, 'CREATE completed');
+    const target = await resolveForChange(context, oneName(command), 'k', 'CREATE');
+    if (isResult(target)) return target;
+    return refusing(async () => { await context.store.createFolder(target.ownerMailboxId, target.folderName); }, 'CREATE completed');
   },
 };
 
@@ -44,9 +64,10 @@ export const deleteFolder: CommandSpec = {
   name: 'DELETE',
   states: AUTHENTICATED,
   handler: async (context, command) => {
-    const name = oneName(command);
-    if (context.selected && context.selected.folder.name === name) return no('Close the folder before deleting it', { name: 'INUSE' });
-    return refusing(() => context.store.deleteFolder(requireUser(context).mailboxId, name), 'DELETE completed');
+    const target = await resolveForChange(context, oneName(command), 'x', 'DELETE');
+    if (isResult(target)) return target;
+    if (context.selected && context.selected.name === target.name) return no('Close the folder before deleting it', { name: 'INUSE' });
+    return refusing(() => context.store.deleteFolder(target.ownerMailboxId, target.folderName), 'DELETE completed');
   },
 };
 
@@ -55,10 +76,14 @@ export const rename: CommandSpec = {
   states: AUTHENTICATED,
   handler: async (context, command) => {
     const args = new ArgReader(command.args, command.name);
-    const from = args.mailbox('existing mailbox name');
-    const to = args.mailbox('new mailbox name');
+    const from = await resolveForChange(context, args.mailbox('existing mailbox name'), 'x', 'RENAME');
+    const toName = args.mailbox('new mailbox name');
     args.end();
-    return refusing(() => context.store.renameFolder(requireUser(context).mailboxId, from, to), 'RENAME completed');
+    if (isResult(from)) return from;
+    const to = await resolveForChange(context, toName, 'k', 'RENAME');
+    if (isResult(to)) return to;
+    if (to.ownerMailboxId !== from.ownerMailboxId) return no('A folder cannot be moved to another box', { name: 'CANNOT' });
+    return refusing(() => context.store.renameFolder(from.ownerMailboxId, from.folderName, to.folderName), 'RENAME completed');
   },
 };
 
@@ -67,8 +92,11 @@ function subscription(name: 'SUBSCRIBE' | 'UNSUBSCRIBE', subscribed: boolean): C
     name,
     states: AUTHENTICATED,
     handler: async (context: CommandContext, command: ParsedCommand) => {
-      const folder = oneName(command);
-      return refusing(() => context.store.setSubscribed(requireUser(context).mailboxId, folder, subscribed), `${name} completed`);
+      const mailbox = await requireAccess(context).resolve(oneName(command));
+      if (!mailbox || mailbox.folderName === '') return no('Mailbox does not exist', { name: 'NONEXISTENT' });
+      // Shared folders are always listed as subscribed: the subscription belongs to their owner.
+      if (mailbox.shared) return ok(`${name} completed`);
+      return refusing(() => context.store.setSubscribed(mailbox.ownerMailboxId, mailbox.folderName, subscribed), `${name} completed`);
     },
   };
 }

@@ -1,7 +1,9 @@
 /** The command registry: verb → spec. A new extension registers its command files here. */
+import { deleteAcl, getAcl, listRights, myRights, setAcl } from './acl.js';
 import { append } from './append.js';
 import { capability } from './capability.js';
 import { close, unselect } from './close.js';
+import { compress } from './compress.js';
 import { copy, move, uidCopy, uidMove } from './copy.js';
 import { enable } from './enable.js';
 import { expunge, uidExpunge } from './expunge.js';
@@ -14,6 +16,7 @@ import { authenticate, login } from './login.js';
 import { logout } from './logout.js';
 import { namespace } from './namespace.js';
 import { check, noop } from './noop.js';
+import { getQuota, getQuotaRoot, setQuota } from './quota.js';
 import { search, uidSearch } from './search.js';
 import { examine, select } from './select.js';
 import { starttls } from './starttls.js';
@@ -36,4 +39,5 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = buildCommandRegistry([
   enable, namespace, list, lsub, status, select, examine, append, idle,
   close, unselect, expunge, uidExpunge, fetch, uidFetch, store, uidStore, search, uidSearch,
   copy, uidCopy, move, uidMove, create, deleteFolder, rename, subscribe, unsubscribe,
+  getQuota, getQuotaRoot, setQuota, getAcl, setAcl, deleteAcl, listRights, myRights, compress,
 ]);

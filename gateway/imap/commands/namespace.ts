@@ -1,14 +1,20 @@
+import { SHARED_PREFIX } from '../mailbox-access.js';
 import { ArgReader } from '../proto/args.js';
 import { atom } from '../proto/compiler.js';
-import { AUTHENTICATED, ok, type CommandSpec } from './types.js';
+import { encodeMailboxName } from '../proto/mailbox-name.js';
+import { AUTHENTICATED, ok, requireAccess, type CommandSpec } from './types.js';
 
-/** One personal namespace, no prefix, `/` as hierarchy delimiter; no shared or other-users ones yet. */
+/**
+ * RFC 2342: one personal namespace (no prefix) and, when boxes can be shared, the shared
+ * namespace `Partagés/` holding one level per box shared with the user. No other users'.
+ */
 export const namespace: CommandSpec = {
   name: 'NAMESPACE',
   states: AUTHENTICATED,
   async handler(context, command) {
     new ArgReader(command.args, command.name).end();
-    await context.send([atom('NAMESPACE'), [['', '/']], null, null]);
+    const shared = requireAccess(context).sharingEnabled ? [[encodeMailboxName(SHARED_PREFIX), '/']] : null;
+    await context.send([atom('NAMESPACE'), [['', '/']], null, shared]);
     return ok('NAMESPACE completed');
   },
 };

@@ -6,11 +6,15 @@
 import type { Logger } from '../../../core/logger.js';
 import type { AuthenticatedUser, Authenticator } from '../../../directory/types.js';
 import type { MessageStore } from '../../store/types.js';
-import type { MailboxView } from '../mailbox-view.js';
+import type { MailboxAccess } from '../mailbox-access.js';
+import type { MailboxView, ReportMode } from '../mailbox-view.js';
 import type { ResponseCode, ResponseValue } from '../proto/compiler.js';
 import type { ParsedCommand } from '../proto/tokens.js';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
+
+/** Extensions a client turns on (ENABLE, or implicitly by using them): they change what untagged responses say. */
+export type Extension = 'CONDSTORE' | 'QRESYNC';
 
 export const ANY_STATE: readonly SessionState[] = ['not-authenticated', 'authenticated', 'selected'];
 export const AUTHENTICATED: readonly SessionState[] = ['authenticated', 'selected'];
@@ -39,8 +43,17 @@ export interface CommandContext {
   readonly authenticator: Authenticator;
   readonly limits: ImapLimits;
   readonly logger: Logger;
+  /** Name resolution, shared boxes and rights; set once authenticated. */
+  readonly access: MailboxAccess | null;
+  readonly enabled: ReadonlySet<Extension>;
+  /** The connection is gone: long commands stop early. */
+  readonly isClosed: boolean;
 
   capabilities(): string[];
+  /** Turns on CONDSTORE or QRESYNC for the rest of the connection. */
+  enable(extension: Extension): void;
+  /** MODSEQ in FETCH updates (CONDSTORE), VANISHED instead of EXPUNGE (QRESYNC). */
+  reportMode(): ReportMode;
   /** Writes `* <values>`; resolves once the socket accepts more (backpressure). */
   send(values: readonly ResponseValue[]): Promise<void>;
   /** Writes an untagged status: `* OK [CODE] text`. */
@@ -60,6 +73,9 @@ export interface CommandContext {
   startTlsAfterResponse(): void;
   /** Closes the connection after the tagged response is written. */
   logoutAfterResponse(): void;
+  /** Starts DEFLATE in both directions right after the tagged OK (RFC 4978). */
+  compressAfterResponse(): void;
+  readonly compressed: boolean;
   /** Sends pending changes of the selected folder (EXISTS, EXPUNGE, FETCH FLAGS). */
   flushNotifications(options: { allowExpunge: boolean; force: boolean }): Promise<void>;
   /** Calls `listener` on each change to the selected folder until the returned function is called. */
@@ -99,4 +115,9 @@ export function selectedView(context: CommandContext): MailboxView {
 export function requireUser(context: CommandContext): AuthenticatedUser {
   if (!context.user) throw new Error('not authenticated');
   return context.user;
+}
+
+export function requireAccess(context: CommandContext): MailboxAccess {
+  if (!context.access) throw new Error('not authenticated');
+  return context.access;
 }

@@ -12,12 +12,22 @@ export function atom(value: string): Atom {
   return new Atom(value);
 }
 
+/** Bytes already in wire form (a cached ENVELOPE or BODYSTRUCTURE), written verbatim. */
+export class Wire {
+  constructor(readonly bytes: Buffer) {}
+}
+
+export function wire(bytes: Buffer | string): Wire {
+  return new Wire(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
+}
+
 export type ResponseValue =
   | null // NIL
   | number
   | string // an IMAP string: quoted or literal
   | Buffer // always a literal
   | Atom
+  | Wire
   | readonly ResponseValue[]; // a parenthesised list
 
 export type StatusKind = 'OK' | 'NO' | 'BAD' | 'BYE' | 'PREAUTH';
@@ -29,13 +39,48 @@ export interface ResponseCode {
 }
 
 const CRLF = Buffer.from('\r\n');
+const SPACE = Buffer.from(' ');
+const OPEN = Buffer.from('(');
+const CLOSE = Buffer.from(')');
+const NIL = Buffer.from('NIL');
+const STAR = Buffer.from('* ');
 const MAX_QUOTED = 1024;
 
 /** `* <values>` */
 export function compileUntagged(values: readonly ResponseValue[]): Buffer {
-  const out: Buffer[] = [Buffer.from('* ')];
+  return Buffer.concat(compileUntaggedParts(values));
+}
+
+/** Below this, pieces of a response are joined; above, a literal's bytes are passed on without a copy. */
+const JOIN_BELOW = 16 * 1024;
+
+/**
+ * `* <values>` as a few buffers: message bodies (literals) stay the caller's buffers, the
+ * small pieces around them are joined. Written in order, they are the same bytes.
+ */
+export function compileUntaggedParts(values: readonly ResponseValue[]): Buffer[] {
+  const out: Buffer[] = [STAR];
   writeValues(out, values);
   out.push(CRLF);
+  const parts: Buffer[] = [];
+  let small: Buffer[] = [];
+  for (const piece of out) {
+    if (piece.length < JOIN_BELOW) {
+      small.push(piece);
+      continue;
+    }
+    if (small.length > 0) parts.push(small.length === 1 ? small[0]! : Buffer.concat(small));
+    small = [];
+    parts.push(piece);
+  }
+  if (small.length > 0) parts.push(small.length === 1 ? small[0]! : Buffer.concat(small));
+  return parts;
+}
+
+/** One value in wire form, e.g. an ENVELOPE list to cache. */
+export function compileValue(value: ResponseValue): Buffer {
+  const out: Buffer[] = [];
+  writeValue(out, value);
   return Buffer.concat(out);
 }
 
@@ -69,14 +114,14 @@ function cleanText(text: string): string {
 
 function writeValues(out: Buffer[], values: readonly ResponseValue[]): void {
   values.forEach((value, index) => {
-    if (index > 0) out.push(Buffer.from(' '));
+    if (index > 0) out.push(SPACE);
     writeValue(out, value);
   });
 }
 
 function writeValue(out: Buffer[], value: ResponseValue): void {
   if (value === null) {
-    out.push(Buffer.from('NIL'));
+    out.push(NIL);
   } else if (typeof value === 'number') {
     out.push(Buffer.from(String(Math.trunc(value))));
   } else if (typeof value === 'string') {
@@ -85,10 +130,12 @@ function writeValue(out: Buffer[], value: ResponseValue): void {
     writeLiteral(out, value);
   } else if (value instanceof Atom) {
     out.push(Buffer.from(value.value, 'utf8'));
+  } else if (value instanceof Wire) {
+    out.push(value.bytes);
   } else {
-    out.push(Buffer.from('('));
-    writeValues(out, value);
-    out.push(Buffer.from(')'));
+    out.push(OPEN);
+    writeValues(out, value as readonly ResponseValue[]);
+    out.push(CLOSE);
   }
 }
 

@@ -5,7 +5,7 @@
 import { ImapSyntaxError, type Token } from './tokens.js';
 import { formatSection, type SectionSpec, type SectionText } from './sections.js';
 
-export type SimpleFetchItem = 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY';
+export type SimpleFetchItem = 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' | 'MODSEQ';
 
 export type FetchItem =
   | { kind: SimpleFetchItem }
@@ -19,7 +19,7 @@ export type FetchItem =
     responseName: string;
   };
 
-const SIMPLE = new Set<string>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY']);
+const SIMPLE = new Set<string>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'MODSEQ']);
 const MACROS: Record<string, SimpleFetchItem[]> = {
   ALL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'],
   FAST: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE'],

@@ -47,6 +47,18 @@ export class CommandFramer {
     return this.buffer.length;
   }
 
+  /** Part of a command has arrived and the rest has not (a line without its end, a literal still expected). */
+  get midCommand(): boolean {
+    return this.buffer.length > 0 || this.parts.length > 0 || this.literalRemaining > 0;
+  }
+
+  /** Hands over the bytes received and not yet framed (after COMPRESS they are compressed data). */
+  takeBuffered(): Buffer {
+    const bytes = this.buffer;
+    this.buffer = Buffer.alloc(0);
+    return bytes;
+  }
+
   /** Forgets everything buffered (after STARTTLS: bytes sent in clear before the handshake are not trusted). */
   discard(): number {
     const dropped = this.buffer.length + this.partsSize;

@@ -28,6 +28,8 @@ export function encodeMailboxName(name: string): string {
 
 /** Decodes a client's mailbox name; throws on malformed modified UTF-7. */
 export function decodeMailboxName(wire: string): string {
+  // An `&` must open a base64 run closed by `-` (RFC 3501 5.1.3).
+  if (wire.replace(/&[^-]*-/g, '').includes('&')) throw new Error('Unterminated modified UTF-7 in mailbox name');
   return wire.replace(/&([^-]*)-/g, (_, encoded: string) => {
     if (encoded === '') return '&';
     if (!/^[A-Za-z0-9+,]+$/.test(encoded)) throw new Error('Invalid modified UTF-7 in mailbox name');

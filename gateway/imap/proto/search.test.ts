@@ -9,7 +9,7 @@ const query = (criteria: string) => parseSearch(parseCommand(Buffer.from(`s SEAR
 function message(overrides: Partial<SearchCandidate> & { headers?: Record<string, string[]>; text?: string }): SearchCandidate {
   const headers = overrides.headers ?? {};
   return {
-    seq: 1, uid: 10, flags: [], internalDate: new Date('2026-11-24T10:00:00Z'), size: 1000, sentAt: new Date('2026-11-23T08:00:00Z'),
+    seq: 1, uid: 10, flags: [], internalDate: new Date('2026-11-24T10:00:00Z'), size: 1000, sentAt: new Date('2026-11-23T08:00:00Z'), modseq: 7,
     header: (field) => (field === '*' ? Object.entries(headers).flatMap(([k, v]) => v.map((x) => `${k}: ${x}`)) : headers[field] ?? []),
     body: () => overrides.text ?? '',
     ...overrides,
@@ -55,4 +55,21 @@ test('bad criteria and unknown charsets are refused', () => {
   assert.throws(() => query('SUBJECT'), ImapSyntaxError);
   assert.throws(() => query('OR SEEN'), ImapSyntaxError);
   assert.throws(() => query('CHARSET KOI8-R ALL'), UnsupportedCharsetError);
+});
+
+test('MODSEQ criteria and ESEARCH RETURN options', () => {
+  const changed = message({});
+  assert.equal(matchSearch(query('MODSEQ 7').key, changed, scope), true);
+  assert.equal(matchSearch(query('MODSEQ "/flags/\\\\draft" all 8').key, changed, scope), false);
+  assert.deepEqual([...query('RETURN (MIN COUNT) ALL').returns!], ['MIN', 'COUNT']);
+  assert.deepEqual([...query('RETURN () ALL').returns!], ['ALL']);
+  assert.equal(query('ALL').returns, undefined);
+  assert.throws(() => query('RETURN (SAVE) ALL'), ImapSyntaxError);
+  assert.throws(() => query('MODSEQ abc'), ImapSyntaxError);
+});
+
+test('an index answers TEXT and BODY when the candidate has one', () => {
+  const indexed = message({ textContains: (scope, value) => scope === 'text' && value === 'xyz' });
+  assert.equal(matchSearch(query('TEXT xyz').key, indexed, scope), true);
+  assert.equal(matchSearch(query('BODY xyz').key, indexed, scope), false);
 });

@@ -19,14 +19,20 @@ export type SearchKey =
   | { kind: 'text'; value: string }
   | { kind: 'date'; field: 'internal' | 'sent'; op: 'before' | 'on' | 'since'; day: number }
   | { kind: 'size'; op: 'larger' | 'smaller'; size: number }
+  /** CONDSTORE: messages whose mod-sequence is at least `modseq`. */
+  | { kind: 'modseq'; modseq: number }
   | { kind: 'not'; key: SearchKey }
   | { kind: 'or'; left: SearchKey; right: SearchKey }
   | { kind: 'and'; keys: SearchKey[] };
+
+export type SearchReturn = 'MIN' | 'MAX' | 'ALL' | 'COUNT';
 
 export interface SearchQuery {
   key: SearchKey;
   /** Charset named by the client (strings are read as UTF-8 either way). */
   charset: string | null;
+  /** ESEARCH (RFC 4731): what to return; undefined for a plain SEARCH response. */
+  returns?: Set<SearchReturn>;
 }
 
 export interface SearchCandidate {
@@ -36,6 +42,9 @@ export interface SearchCandidate {
   internalDate: Date;
   size: number;
   sentAt: Date | null;
+  modseq: number;
+  /** When given, answers TEXT and BODY (from an index) instead of scanning `header('*')` and `body()`. */
+  textContains?(scope: 'text' | 'body', value: string): boolean;
   /** Decoded values of every occurrence of a header field (lower-cased name; `*` for all fields). */
   header(field: string): readonly string[];
   /** Decoded text of the body's text parts. */
@@ -66,8 +75,24 @@ const DATE_KEYS: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']
 /** Thrown for a charset we do not search in: answer `NO [BADCHARSET]`. */
 export class UnsupportedCharsetError extends Error {}
 
+const RETURNS = new Set<string>(['MIN', 'MAX', 'ALL', 'COUNT']);
+
 export function parseSearch(args: readonly Token[]): SearchQuery {
   const queue = [...args];
+  let returns: Set<SearchReturn> | undefined;
+  if (queue[0]?.type === 'atom' && queue[0].value.toUpperCase() === 'RETURN') {
+    queue.shift();
+    const list = queue.shift();
+    if (list?.type !== 'list') throw new ImapSyntaxError('RETURN needs a list of options');
+    returns = new Set();
+    for (const item of list.items) {
+      const option = item.type === 'atom' ? item.value.toUpperCase() : '';
+      if (!RETURNS.has(option)) throw new ImapSyntaxError(`Unknown SEARCH RETURN option ${option.slice(0, 20)}`);
+      returns.add(option as SearchReturn);
+    }
+    // RETURN () means RETURN (ALL) (RFC 4731 3.1).
+    if (returns.size === 0) returns.add('ALL');
+  }
   let charset: string | null = null;
   if (queue[0]?.type === 'atom' && queue[0].value.toUpperCase() === 'CHARSET') {
     queue.shift();
@@ -77,7 +102,9 @@ export function parseSearch(args: readonly Token[]): SearchQuery {
   if (queue.length === 0) throw new ImapSyntaxError('SEARCH needs at least one criterion');
   const keys: SearchKey[] = [];
   while (queue.length > 0) keys.push(takeKey(queue, 0));
-  return { key: keys.length === 1 ? keys[0]! : { kind: 'and', keys }, charset };
+  const query: SearchQuery = { key: keys.length === 1 ? keys[0]! : { kind: 'and', keys }, charset };
+  if (returns) query.returns = returns;
+  return query;
 }
 
 function takeKey(queue: Token[], depth: number): SearchKey {
@@ -130,6 +157,17 @@ function takeKey(queue: Token[], depth: number): SearchKey {
       return { kind: 'or', left, right: takeKey(queue, depth + 1) };
     }
     case 'UID': return { kind: 'uid', set: takeSet(queue) };
+    case 'MODSEQ': {
+      // Optional entry name and type (per-flag mod-sequences) are accepted and treated as the message's.
+      if (queue[0]?.type === 'string') {
+        queue.shift();
+        const type = takeString(queue, 'MODSEQ').toLowerCase();
+        if (!['priv', 'shared', 'all'].includes(type)) throw new ImapSyntaxError('MODSEQ entry type must be priv, shared or all');
+      }
+      const text = takeString(queue, name);
+      if (!/^\d{1,19}$/.test(text)) throw new ImapSyntaxError('MODSEQ needs a mod-sequence');
+      return { kind: 'modseq', modseq: Number(text) };
+    }
     default:
       if (isSequenceSet(token.value)) return { kind: 'sequence', set: parseSequenceSet(token.value) };
       throw new ImapSyntaxError(`Unknown SEARCH criterion ${token.value.slice(0, 40)}`);
@@ -146,6 +184,16 @@ function takeSet(queue: Token[]): SequenceSet {
   const token = queue.shift();
   if (token?.type !== 'atom' || !isSequenceSet(token.value)) throw new ImapSyntaxError('UID needs a sequence set');
   return parseSequenceSet(token.value);
+}
+
+/** Every key of a tree, depth first (to find what a search needs before running it). */
+export function searchKeys(key: SearchKey): SearchKey[] {
+  switch (key.kind) {
+    case 'not': return [key, ...searchKeys(key.key)];
+    case 'or': return [key, ...searchKeys(key.left), ...searchKeys(key.right)];
+    case 'and': return [key, ...key.keys.flatMap(searchKeys)];
+    default: return [key];
+  }
 }
 
 /** Whether matching needs the message's bytes, given the header fields the caller has without them. */
@@ -178,8 +226,10 @@ export function matchSearch(key: SearchKey, message: SearchCandidate, scope: Sea
       const values = message.header(key.field);
       return values.length > 0 && (key.value === '' || values.some((value) => contains(value, key.value)));
     }
-    case 'body': return contains(message.body(), key.value);
-    case 'text': return contains(allHeaders(message), key.value) || contains(message.body(), key.value);
+    case 'body': return message.textContains ? message.textContains('body', key.value) : contains(message.body(), key.value);
+    case 'text': return message.textContains ? message.textContains('text', key.value)
+      : contains(allHeaders(message), key.value) || contains(message.body(), key.value);
+    case 'modseq': return message.modseq >= key.modseq;
     case 'date': {
       const date = key.field === 'internal' ? message.internalDate : message.sentAt;
       if (!date) return false;
