@@ -230,6 +230,11 @@ describe('bridging MSSanté, Apicrypt and the regional S/MIME domain', () => {
     assert.equal(sentMessages.length, 1, 'one Sent copy');
     const sentCopy = (await a.context.store.readMessage(sentFolder!.id, sentMessages[0]!.uid)).toString('latin1');
     assert.match(sentCopy, /^From: "?Dr Anne Kerjean"? <anne\.kerjean@region-a\.test>/m, 'as the user wrote it');
+    // Thunderbird appends its own copy to Sent: the same Message-ID is kept once.
+    const boxId = (await a.context.mailboxes.requireMailbox('anne.kerjean@region-a.test')).id;
+    const appended = await a.context.store.append(boxId, 'Sent', Buffer.from(sentCopy, 'latin1'), { flags: ['\\Seen'] });
+    assert.equal(appended.uid, sentMessages[0]!.uid);
+    assert.equal((await a.context.store.listMessages(sentFolder!.id)).length, 1);
   });
 
   test('replies to each alias come back to the one INBOX', async () => {

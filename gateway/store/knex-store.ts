@@ -4,6 +4,7 @@
  * which serialises writers of one folder on PostgreSQL; SQLite has one writer anyway.
  * Watchers are woken in-process after commit.
  */
+import { headerBlock } from './header-summary.js';
 import { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
 import type { Clock } from '../../core/clock.js';
@@ -147,6 +148,13 @@ export class KnexMessageStore implements MessageStore {
   async append(mailboxId: number, folderName: string, raw: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
     const folder = await this.getFolder(mailboxId, folderName);
     if (!folder) throw new Error(`mailbox ${mailboxId} has no folder "${folderName}"`);
+    // The gateway keeps a Sent copy of what a user submits, and mail clients append their
+    // own: the same Message-ID in the Sent folder is the same message, kept once.
+    if (folder.specialUse === '\\Sent') {
+      const messageId = messageIdOf(raw);
+      const existing = messageId ? await this.db('messages').where({ folder_id: folder.id, message_id: messageId }).first('uid') : undefined;
+      if (existing) return { folderId: folder.id, uidValidity: folder.uidValidity, uid: Number(existing.uid) };
+    }
     const [result] = await this.insertCopies([folder.id], raw, options);
     return result as AppendResult;
   }
@@ -553,4 +561,10 @@ function toSummary(row: Record<string, unknown>): MessageSummary {
     messageId: (row.message_id as string | null) ?? null,
     sentAt: row.sent_at ? new Date(String(row.sent_at)) : null,
   };
+}
+
+/** The Message-ID field of a message, as stored in `messages.message_id`. */
+function messageIdOf(raw: Buffer): string | undefined {
+  const header = headerBlock(raw).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  return /^message-id:\s*(\S[^\r\n]*?)\s*$/im.exec(header)?.[1];
 }
