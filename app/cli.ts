@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../core/config.js';
 import { isHygieError } from '../core/errors.js';
 import { apiCommands } from './commands/api.js';
 import { delegationCommands } from './commands/delegation.js';
+import { lifecycleCommands } from './commands/lifecycle.js';
 import { mailboxCommands } from './commands/mailbox.js';
 import { networkCommands } from './commands/network.js';
 import { queueCommands } from './commands/queue.js';
@@ -20,7 +21,7 @@ import { smimeCommands } from './commands/smime.js';
 import { UsageError, type CliCommand } from './commands/types.js';
 
 const COMMANDS: readonly CliCommand[] = [
-  ...operatorCommands, ...mailboxCommands, ...publicationCommands, ...delegationCommands, ...networkCommands, ...queueCommands, ...apiCommands,
+  ...operatorCommands, ...mailboxCommands, ...publicationCommands, ...delegationCommands, ...lifecycleCommands, ...networkCommands, ...queueCommands, ...apiCommands,
   ...pkiCommands, ...smimeCommands,
 ];
 

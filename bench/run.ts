@@ -21,6 +21,7 @@ import { CLI, spawnOperator } from '../conformance-tests/harness.js';
 import { benchCms } from './cms.js';
 import { installed, rssOf } from './processes.js';
 import { benchImap } from './imap.js';
+import { benchLifecycle } from './lifecycle.js';
 import { benchRelay } from './relay.js';
 import { benchSearch } from './search.js';
 import { line, mib, summarise } from './stats.js';
@@ -87,6 +88,7 @@ async function all(): Promise<void> {
   if (!only || only === 'cms') await benchCms();
   if (!only || only === 'relay') await benchRelay();
   if (!only || only === 'search') await benchSearch();
+  if (!only || only === 'lifecycle') await benchLifecycle();
 }
 
 all().catch((error: unknown) => {

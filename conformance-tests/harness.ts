@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startOperator, type RunningOperator } from '../app/operator.js';
+import type { Clock } from '../core/clock.js';
 import { loadConfig, type DeepPartial, type Config } from '../core/config.js';
 import { Logger } from '../core/logger.js';
 import { createTestPostgresDatabase } from '../core/testing-postgres.js';
@@ -29,7 +30,7 @@ export interface TestOperator extends RunningOperator {
   dispose(): Promise<void>;
 }
 
-export async function startTestOperator(options: { engine?: 'sqlite' | 'postgres'; overrides?: DeepPartial<Config>; dataDir?: string } = {}): Promise<TestOperator> {
+export async function startTestOperator(options: { engine?: 'sqlite' | 'postgres'; overrides?: DeepPartial<Config>; dataDir?: string; clock?: Clock } = {}): Promise<TestOperator> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'hygie-e2e-'));
   const database = options.engine === 'postgres' ? await createTestPostgresDatabase('hygie_e2e') : undefined;
   const { config } = loadConfig({
@@ -50,7 +51,7 @@ export async function startTestOperator(options: { engine?: 'sqlite' | 'postgres
   const logger = new Logger({ level: 'info', format: 'text', write: (line) => logs.push(line) });
   let running: RunningOperator;
   try {
-    running = await startOperator(config, logger);
+    running = await startOperator(config, logger, options.clock);
   } catch (error) {
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });

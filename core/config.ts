@@ -38,6 +38,16 @@ export interface NetworkSettings {
   caFile: string;
 }
 
+/** One step of the mailbox lifecycle (directory/lifecycle/rules.ts explains each field). */
+export interface LifecycleStepSettings {
+  enabled: boolean;
+  minimumAgeDays: number;
+  silenceDays: number;
+  noticeDays: number;
+  reminderDays: number;
+  minimumNoticeDays: number;
+}
+
 export interface Config {
   server: {
     /** Address every listener binds to. */
@@ -85,6 +95,16 @@ export interface Config {
     regional: NetworkSettings;
     /** Anything else: plain mail, for non-health boxes only, when allowed. */
     external: NetworkSettings & { allowPlain: boolean };
+  };
+  lifecycle: {
+    /** Run the sweep every day inside `hygie start`. */
+    enabled: boolean;
+    /** Local time of the daily sweep, HH:MM (Europe/Paris). */
+    runAt: string;
+    /** Unpublish a box older than a year after 60 days without a connection. */
+    unpublish: LifecycleStepSettings;
+    /** Delete a box older than two years after a year without a connection. */
+    delete: LifecycleStepSettings;
   };
   notifications: {
     /** Sender of notices and alerts; empty: "<operator.name>" <ne-pas-repondre@<regional domain>>. */
@@ -144,6 +164,12 @@ export const DEFAULT_CONFIG: Config = {
     regional: { domains: [], relayHost: '', port: 25, clientCertFile: '', clientKeyFile: '', caFile: '' },
     external: { domains: [], relayHost: '', port: 25, clientCertFile: '', clientKeyFile: '', caFile: '', allowPlain: false },
   },
+  lifecycle: {
+    enabled: true,
+    runAt: '03:30',
+    unpublish: { enabled: true, minimumAgeDays: 365, silenceDays: 60, noticeDays: 15, reminderDays: 3, minimumNoticeDays: 14 },
+    delete: { enabled: true, minimumAgeDays: 730, silenceDays: 365, noticeDays: 30, reminderDays: 7, minimumNoticeDays: 29 },
+  },
   notifications: { from: '', relayHost: '', relayPort: 25, relaySecure: false },
   api: { port: 8443 },
   database: { url: '' },
@@ -182,6 +208,7 @@ const CHECKS: Record<string, (value: unknown) => string | undefined> = {
   'smtp.maxMessageSize': (v) => (Number(v) >= 1024 ? undefined : 'must be at least 1024 bytes'),
   'smtp.shutdownGraceSeconds': nonNegative,
   'smtp.maxMessagesPerHour': nonNegative,
+  'lifecycle.runAt': (v) => (/^([01]\d|2[0-3]):[0-5]\d$/.test(v as string) ? undefined : 'must be a time of day, HH:MM'),
   'auth.maxFailures': (v) => (Number(v) >= 1 ? undefined : 'must be at least 1'),
   'auth.windowSeconds': (v) => (Number(v) >= 1 ? undefined : 'must be at least 1'),
   'server.hostnames': (v) => ((v as string[]).length > 0 && (v as string[]).every(isDomainName) ? undefined : 'must list at least one valid host name'),

@@ -1,5 +1,6 @@
 /** The directory's tables: mailboxes, their addresses and credentials. */
 import type { Migration } from '../core/database.js';
+import { lifecycleMigrations } from './lifecycle/migrations.js';
 import { registryMigrations } from './registry-migrations.js';
 import { searchMigrations } from './search/migrations.js';
 
@@ -65,4 +66,4 @@ const operatorMigrations: Migration[] = [{
   },
 }];
 
-export const directoryMigrations: Migration[] = [...mailboxMigrations, ...registryMigrations, ...operatorMigrations, ...searchMigrations];
+export const directoryMigrations: Migration[] = [...mailboxMigrations, ...registryMigrations, ...operatorMigrations, ...searchMigrations, ...lifecycleMigrations];

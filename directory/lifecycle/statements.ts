@@ -1,0 +1,132 @@
+/**
+ * One step of the lifecycle (unpublish or delete) over every box at once: a few
+ * INSERT…SELECT and UPDATE…WHERE statements, run in the sweep's transaction, in this
+ * order for each step:
+ *  1. the step itself, for boxes whose delivered notice of the current cycle is due;
+ *  2. reminders, for delivered notices whose step comes within `reminderDays`;
+ *  3. notices, for boxes whose step comes within `noticeDays` and that have none yet.
+ * Each statement skips what is already done, so a second sweep changes nothing. The
+ * cycle of a notice is the connection it was computed from: a login starts a new one.
+ * Thresholds are computed here and compared as ISO strings.
+ */
+import type { Knex } from 'knex';
+import { addDays, LIFECYCLE_ACTOR, type LifecycleStep, type StepRule } from './rules.js';
+import { CONNECTION, raw, sql, type LifecycleDialect, type Sql } from './sql.js';
+import type { StepCounts } from './types.js';
+
+interface StepDefinition {
+  /** Boxes this step may still happen to. */
+  subject(d: LifecycleDialect): Sql;
+  /** What the step changes in `mailboxes`. */
+  change(d: LifecycleDialect, now: string): Sql;
+  event: 'unpublished' | 'deleted';
+  /** After the change: what else follows from it (idempotent, over every box concerned). */
+  aftermath?(now: string): Sql[];
+}
+
+const STEPS: Record<LifecycleStep, StepDefinition> = {
+  unpublish: {
+    // Unlisted boxes are not published anyway; boxes unpublished for any reason have nothing to lose.
+    subject: (d) => sql`mailboxes.status = 'active' AND mailboxes.published = ${d.TRUE} AND mailboxes.unlisted = ${d.FALSE}`,
+    change: (d, now) => sql`published = ${d.FALSE}, unpublished_reason = 'inactive', unpublished_at = ${now}`,
+    event: 'unpublished',
+  },
+  delete: {
+    // Boxes unpublished by an operator or unlisted are still deleted when silent.
+    subject: () => sql`mailboxes.status = 'active'`,
+    change: (d, now) => sql`status = 'deleted', deleted_at = ${now}, published = ${d.FALSE},
+      unpublished_at = COALESCE(unpublished_at, ${now}), unpublished_reason = COALESCE(unpublished_reason, 'inactive')`,
+    event: 'deleted',
+    aftermath: (now) => {
+      const deleted = raw(`SELECT id FROM mailboxes WHERE status = 'deleted'`);
+      return [
+        // A deleted box can no longer log in, whoever deleted it.
+        sql`DELETE FROM credentials WHERE mailbox_id IN (${deleted})`,
+        sql`UPDATE delegations SET revoked_at = ${now}
+             WHERE revoked_at IS NULL AND (mailbox_id IN (${deleted}) OR delegate_mailbox_id IN (${deleted}))`,
+      ];
+    },
+  },
+};
+
+interface StepThresholds {
+  now: string;
+  /** The step may happen to boxes created before this and silent since before this. */
+  stepCreatedBefore: string;
+  stepSilentSince: string;
+  /** The notice goes to boxes created before this and silent since before this. */
+  noticeCreatedBefore: string;
+  noticeSilentSince: string;
+  /** A notice recorded now cannot fall due before this. */
+  earliestDue: string;
+  /** Reminders go out for steps due before this (so for boxes created and silent since before these). */
+  remindBefore: string;
+  remindCreatedBefore: string;
+  remindSilentSince: string;
+}
+
+function stepThresholds(rule: StepRule, now: Date): StepThresholds {
+  const iso = (days: number): string => addDays(now, days).toISOString();
+  return {
+    now: now.toISOString(),
+    stepCreatedBefore: iso(-rule.minimumAgeDays),
+    stepSilentSince: iso(-rule.silenceDays),
+    noticeCreatedBefore: iso(rule.noticeDays - rule.minimumAgeDays),
+    noticeSilentSince: iso(rule.noticeDays - rule.silenceDays),
+    earliestDue: iso(rule.minimumNoticeDays),
+    remindBefore: iso(rule.reminderDays),
+    remindCreatedBefore: iso(rule.reminderDays - rule.minimumAgeDays),
+    remindSilentSince: iso(rule.reminderDays - rule.silenceDays),
+  };
+}
+
+/** Boxes a step may still happen to (a notice for any other box is obsolete). */
+export function stepSubject(d: LifecycleDialect, step: LifecycleStep): Sql {
+  return STEPS[step].subject(d);
+}
+
+/** Runs the three statements of one step; the transaction must hold the sweep's lock. */
+export async function applyStep(trx: Knex.Transaction, d: LifecycleDialect, step: LifecycleStep, rule: StepRule, now: Date): Promise<StepCounts> {
+  const definition = STEPS[step];
+  const t = stepThresholds(rule, now);
+  const subject = stepSubject(d, step);
+  const currentNotice = (alias: string): Sql => sql`${raw(alias)}.mailbox_id = mailboxes.id AND ${raw(alias)}.step = ${step}
+    AND ${raw(alias)}.cycle_from = ${CONNECTION}`;
+
+  // 1. The step: the rule still holds (it is checked again in case the rules changed) and the notice was delivered and is due.
+  const due = sql`${subject} AND mailboxes.created_at <= ${t.stepCreatedBefore} AND ${CONNECTION} <= ${t.stepSilentSince}
+    AND EXISTS (SELECT 1 FROM lifecycle_notices n WHERE ${currentNotice('n')} AND n.kind = 'notice'
+                AND n.delivery = 'delivered' AND n.due_at <= ${t.now})`;
+  const details = raw(`'{"rule":${JSON.stringify({ minimumAgeDays: rule.minimumAgeDays, silenceDays: rule.silenceDays })},"silentSince":"'`);
+  const reason = `no connection for ${rule.silenceDays} days (lifecycle rule)`;
+  // History first, with the same condition: the transaction's lock keeps the set the same for the UPDATE.
+  await d.run(trx, sql`INSERT INTO mailbox_events (mailbox_id, at, kind, actor, reason, details)
+    SELECT mailboxes.id, ${t.now}, ${definition.event}, ${LIFECYCLE_ACTOR}, ${reason}, ${details} || ${CONNECTION} || '"}'
+      FROM mailboxes WHERE ${due}`);
+  const done = await d.run(trx, sql`UPDATE mailboxes SET ${definition.change(d, t.now)} WHERE ${due}`);
+  if (done > 0) for (const statement of definition.aftermath?.(t.now) ?? []) await d.run(trx, statement);
+
+  // 2. Reminders: before notices, so that a notice and its reminder never go out in one sweep.
+  const reminderOnce = d.insertOnce(sql`EXISTS (SELECT 1 FROM lifecycle_notices r WHERE ${currentNotice('r')} AND r.kind = 'reminder')`);
+  const reminders = await d.run(trx, sql`INSERT INTO lifecycle_notices (mailbox_id, step, kind, due_at, sent_at, cycle_from, delivery, attempts)
+    SELECT n.mailbox_id, n.step, 'reminder', n.due_at, ${t.now}, n.cycle_from, 'pending', 0
+      FROM mailboxes JOIN lifecycle_notices n ON ${currentNotice('n')} AND n.kind = 'notice'
+     WHERE ${subject} AND mailboxes.created_at <= ${t.remindCreatedBefore} AND ${CONNECTION} <= ${t.remindSilentSince}
+       AND n.delivery = 'delivered' AND n.due_at > ${t.now} AND n.due_at <= ${t.remindBefore}
+       ${reminderOnce.unless} ${reminderOnce.onConflict}`);
+
+  // 3. Notices: the step date, moved if this notice comes late so that the owner still gets `minimumNoticeDays`.
+  const stepDate = d.greatest(
+    d.plusDays(raw('mailboxes.created_at'), rule.minimumAgeDays),
+    d.plusDays(CONNECTION, rule.silenceDays),
+    sql`${t.earliestDue}`,
+  );
+  const noticeOnce = d.insertOnce(sql`EXISTS (SELECT 1 FROM lifecycle_notices n WHERE ${currentNotice('n')} AND n.kind = 'notice')`);
+  const notices = await d.run(trx, sql`INSERT INTO lifecycle_notices (mailbox_id, step, kind, due_at, sent_at, cycle_from, delivery, attempts)
+    SELECT mailboxes.id, ${step}, 'notice', ${stepDate}, ${t.now}, ${CONNECTION}, 'pending', 0
+      FROM mailboxes
+     WHERE ${subject} AND mailboxes.created_at <= ${t.noticeCreatedBefore} AND ${CONNECTION} <= ${t.noticeSilentSince}
+       ${noticeOnce.unless} ${noticeOnce.onConflict}`);
+
+  return { notices, reminders, done };
+}
