@@ -87,6 +87,14 @@ test('members and time-limited delegates: rights now, expiry, revocation, wrong 
   clock.set(new Date('2026-12-02T00:00:00Z'));
   assert.deepEqual(await delegations.rightsOf(secretary.id), [], 'the delegation has ended');
   assert.deepEqual((await delegations.rightsOf(owner.id)).map((r) => r.mailboxId), [org.id]);
+  // A member sending for the box counts as a connection to it (an organisational box has no login of its own).
+  const { SendingRights } = await import('./sending-rights.js');
+  const rights = new SendingRights({ mailboxes, delegations, audit });
+  const ownerUser = { mailboxId: owner.id, login: owner.addresses[0]!.address, displayName: owner.displayName, addresses: owner.addresses };
+  const sendingAs = await rights.sendingBox(ownerUser, 'cardiologie.chu-brest@demo.mssante.test');
+  assert.equal(sendingAs.mailboxId, org.id);
+  assert.equal((await mailboxes.requireMailbox(org.id)).lastLoginAt, clock.now().toISOString());
+  await assert.rejects(rights.sendingBox(ownerUser, 'noreply-biologie@esante-demo.test'), (e: unknown) => isHygieError(e, 'SENDER_NOT_OWNED'));
   await delegations.revoke(member.id, 'operator:test');
   assert.deepEqual(await delegations.rightsOf(owner.id), []);
   await assert.rejects(delegations.revoke(member.id, 't'), (e: unknown) => isHygieError(e, 'INVALID_INPUT') && /already revoked/.test(e.message));

@@ -85,6 +85,8 @@ export interface ResolvedAddress {
 /** Called inside the authentication transaction after a successful login (the lifecycle republishes there). */
 export type ConnectionHook = (trx: Knex.Transaction, mailboxId: number, now: Date) => Promise<unknown>;
 
+const USE_RECORD_INTERVAL_MS = 3600_000;
+
 /** How many namesakes (jean.martin, jean.martin2, …) we try before giving up. */
 const MAX_NAMESAKES = 99;
 
@@ -97,6 +99,7 @@ export class MailboxService implements Authenticator, PublishedDirectory {
   private readonly domains: OperatorDomains;
   private readonly limiter: AuthLimiter;
   private onConnection: ConnectionHook | undefined;
+  private readonly usesRecorded = new Map<number, number>();
 
   constructor(options: MailboxServiceOptions) {
     this.db = options.db;
@@ -283,6 +286,23 @@ export class MailboxService implements Authenticator, PublishedDirectory {
     });
     const mailbox = await this.requireMailbox(resolved.mailboxId);
     return { mailboxId: mailbox.id, login: normalised, displayName: mailbox.displayName, addresses: mailbox.addresses };
+  }
+
+  /**
+   * A connection to a box by someone else than its owner login: a member opening an
+   * organisational box, a delegate sending for it. It counts for the lifecycle rules, as
+   * the owner's login does (an organisational box has no login of its own).
+   */
+  async recordUse(mailboxId: number): Promise<void> {
+    // Every IMAP command on a shared box lands here: one write an hour per box is plenty for rules counted in days.
+    const now = this.clock.now().getTime();
+    if (now - (this.usesRecorded.get(mailboxId) ?? 0) < USE_RECORD_INTERVAL_MS) return;
+    this.usesRecorded.set(mailboxId, now);
+    await this.db.transaction(async (trx) => {
+      const now = this.clock.now();
+      await trx('mailboxes').where({ id: mailboxId, status: 'active' }).update({ last_login_at: toIso(now) });
+      await this.onConnection?.(trx, mailboxId, now);
+    });
   }
 
   async listPublished(): Promise<PublishedEntry[]> {

@@ -33,6 +33,7 @@ export class SendingRights {
       const rights = await this.options.delegations.rightsOf(user.mailboxId);
       if (rights.some((r) => r.mailboxId === target.mailboxId && r.rights.includes('send'))) {
         const box = await this.options.mailboxes.requireMailbox(target.mailboxId);
+        await this.options.mailboxes.recordUse(box.id);
         await this.options.audit.record({
           action: 'delegation.send-as', outcome: 'success', actor: user.login, subject: String(box.id), channel: 'submission', details: { from: address },
         });

@@ -45,6 +45,8 @@ export interface DelegationDirectory {
 /** Box names and addresses (MailboxService has it). */
 export interface MailboxDirectory {
   findMailbox(idOrAddress: number | string): Promise<MailboxSummary | undefined>;
+  /** A member or delegate used the box: a connection for the lifecycle rules. */
+  recordUse?(mailboxId: number): Promise<void>;
 }
 
 export interface AuditRecorder {
@@ -153,7 +155,9 @@ export class MailboxAccess {
 
   /** Audits an access to a shared box (personal folders are the user's own business). */
   async audit(mailbox: ResolvedMailbox, command: string, outcome: 'success' | 'failure' = 'success'): Promise<void> {
-    if (!mailbox.shared || !this.sharing?.audit) return;
+    if (!mailbox.shared) return;
+    if (outcome === 'success') await this.sharing?.directory.recordUse?.(mailbox.ownerMailboxId);
+    if (!this.sharing?.audit) return;
     await this.sharing.audit.record({
       action: 'imap.shared-access', outcome, actor: this.user.login, subject: String(mailbox.ownerMailboxId), channel: 'imap',
       remoteAddress: this.origin.remoteAddress,
