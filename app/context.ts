@@ -26,6 +26,7 @@ import { networkProfiles } from '../gateway/routing/networks.js';
 import { routingMigrations } from '../gateway/routing/migrations.js';
 import { TrustList } from '../gateway/routing/trust-list.js';
 import { SmimeService } from '../certs/smime-service.js';
+import { SmimePool } from '../certs/workers/smime-pool.js';
 import { lifecycleEngine, noticeDelivery } from './lifecycle.js';
 import { directoryMigrations } from '../directory/migrations.js';
 import { KnexMessageStore } from '../gateway/store/knex-store.js';
@@ -78,7 +79,9 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
   const store = new KnexMessageStore({ db, blobDir: paths.messages, clock });
   const { keySecret, keySecretId } = config.certs;
   const certificates = new CertificateStore({ db, audit, clock, ...(keySecret ? { keySecrets: [{ id: keySecretId, secret: keySecret }] } : {}) });
-  const smime = new SmimeService({ certificates });
+  // Whole S/MIME messages in worker threads, one per core; idle workers never keep the process alive.
+  const smimePool = new SmimePool();
+  const smime = new SmimeService({ certificates, operations: smimePool, clock });
   const senders = new SendingRights({ mailboxes, delegations, audit });
   const trustList = new TrustList({ db, clock, audit });
   const router = new NetworkRouter({ profiles: networkProfiles(config), trustList, domains: config.operator.domains });
@@ -93,6 +96,7 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
     smime, senders, trustList, router, queue, search, lifecycle,
     close: async () => {
       notices.close();
+      await smimePool.close();
       await db.destroy();
     },
   };

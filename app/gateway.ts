@@ -39,10 +39,13 @@ export async function buildGateway(context: OperatorContext, tls: { key: string;
   }
   const authoritiesOf = (network: NetworkName): string[] => authorities.get(network) ?? [];
 
+  const hasEncryptionCertificate = async (address: string) => (await certificates.findEncryptionCertificates(address)).length > 0;
   const smimeOperations = {
-    hasEncryptionCertificate: async (address: string) => (await certificates.findEncryptionCertificates(address)).length > 0,
-    signAs: (message: Buffer, address: string) => smime.signAs(message, address),
-    encryptFor: (message: Buffer, addresses: readonly string[]) => smime.encryptFor(message, addresses),
+    hasEncryptionCertificate,
+    // One pass (sign then encrypt, in a worker) when the sender can read its own copy; else sign, then encrypt for the others.
+    signAndEncrypt: async (message: Buffer, from: string, addresses: readonly string[]) => (await hasEncryptionCertificate(from))
+      ? smime.signAndEncryptFor(message, from, addresses)
+      : smime.encryptFor((await smime.signAs(message, from)).message, addresses),
   };
   const inboundSmime = {
     canDecrypt: async (address: string) => (await certificates.listCertificates({ address, withPrivateKey: true })).some((c) => c.canEncrypt),

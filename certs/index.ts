@@ -27,10 +27,15 @@ export { signMessage, signCms, type Signer, type SignOptions, type SignatureMode
 export { verifyMessage, verifyCms, type VerifyOptions } from './cms/verify.js';
 export { encryptMessage, encryptCms, type EncryptOptions } from './cms/encrypt.js';
 export { decryptMessage, decryptCms, type DecryptResult, type RecipientKey } from './cms/decrypt.js';
+export { signAndEncryptMessage, type SignAndEncryptOptions } from './cms/sign-encrypt.js';
+export { IN_PROCESS, type SmimeOperations } from './cms/operations.js';
+export { SmimePool, type SmimePoolOptions } from './workers/smime-pool.js';
 export * from './cms/verdict.js';
 export {
   CertificateStore, CertificateStoreError, isCertificateStoreError,
   type StoredCertificate, type ImportResult, type TrustAnchor, type TrustPurpose,
 } from './store/index.js';
-export { SmimeService, type SmimeServiceOptions, type SignedAs, type EncryptedFor } from './smime-service.js';
+export {
+  SmimeService, type SmimeServiceOptions, type SignedAs, type EncryptedFor, type SignedAndEncrypted, type SignAndEncryptForOptions,
+} from './smime-service.js';
 export { DevHealthPkiService, SUB_CAS, CRL_FILE, type Revocation } from './dev-health-pki-service.js';

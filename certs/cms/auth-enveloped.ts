@@ -13,7 +13,7 @@
  *     unauthAttrs [2] IMPLICIT UnauthAttributes OPTIONAL }
  */
 import { BerError, childrenOf, expectTag, octetsOf, smallIntegerOf, type Tlv } from './envelope-ber.js';
-import { octetString, sequence, setOf, smallInteger } from './der-writer.js';
+import { octetString, setOf, smallInteger, tlvPieces, type DerPieces } from './der-writer.js';
 import { expectOctetString, readEncryptedContentInfo, readRecipientInfos, type EncryptedContentInfo, type RecipientInfo } from './envelope-asn1.js';
 
 export interface AuthEnvelopedData {
@@ -53,6 +53,6 @@ function setOfEncoding(authAttrs: Tlv): Buffer {
 }
 
 /** AuthEnvelopedData (version 0, no originatorInfo, no attributes) as DER. */
-export function writeAuthEnvelopedData(recipientInfos: readonly Buffer[], authEncryptedContentInfo: Buffer, mac: Buffer): Buffer {
-  return sequence(smallInteger(0), setOf(recipientInfos), authEncryptedContentInfo, octetString(mac));
+export function writeAuthEnvelopedData(recipientInfos: readonly Buffer[], authEncryptedContentInfo: DerPieces, mac: Buffer): Uint8Array[] {
+  return tlvPieces(0x30, smallInteger(0), setOf(recipientInfos), authEncryptedContentInfo, octetString(mac));
 }

@@ -15,7 +15,7 @@ import { contentParameters, openContent } from './envelope-content.js';
 import { EnvelopeFailure, type DecryptFailureReason } from './envelope-failure.js';
 import { recipientIdentity, type RecipientIdentity } from './envelope-certificates.js';
 import { describeRecipients, findCandidates, type KeyManagement, type RecipientKey } from './envelope-recipients.js';
-import { detectSmime, entityParts, joinMessage, splitMessage, type HeaderField, type SmimeStructure, type SplitMessage } from './mime.js';
+import { entityParts, joinMessage, smimeStructureOf, splitMessageParts, type HeaderField, type SmimeStructure } from './mime.js';
 
 export type { ContentEncryptionName } from './envelope-algorithms.js';
 export type { DecryptFailureReason } from './envelope-failure.js';
@@ -63,17 +63,18 @@ export async function decryptCms(der: Uint8Array, keys: readonly RecipientKey[],
  */
 export async function decryptMessage(message: Buffer, keys: readonly RecipientKey[]): Promise<DecryptResult> {
   return asResult(() => {
-    let split: SplitMessage;
+    let split: ReturnType<typeof splitMessageParts>;
     try {
-      split = splitMessage(message);
+      // The body is base64, whose decoding ignores line ends: no need to canonicalise (or copy) it.
+      split = splitMessageParts(message, { canonicalize: false });
     } catch (error) {
       throw new EnvelopeFailure('malformed', `unreadable message header: ${(error as Error).message}`);
     }
     let structure: SmimeStructure;
     try {
-      structure = detectSmime(split.entity);
+      structure = smimeStructureOf(split.entityFields, split.body);
     } catch (error) {
-      // detectSmime only fails on a broken multipart/signed: not an encrypted message either.
+      // It only fails on a broken multipart/signed: not an encrypted message either.
       throw new EnvelopeFailure('not-encrypted', `not an encrypted message (${(error as Error).message})`);
     }
     if (structure.kind !== 'pkcs7-mime') throw new EnvelopeFailure('not-encrypted', 'the message is not application/pkcs7-mime');

@@ -6,18 +6,63 @@
  * enveloped-data code: every function returns the element's bytes.
  */
 
-function lengthBytes(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
+/** Bytes the length field takes: short form below 128, else 0x8n and n bytes. */
+function lengthFieldSize(length: number): number {
+  if (length < 0x80) return 1;
+  let bytes = 1;
+  for (let n = length; n > 0xff; n = Math.floor(n / 256)) bytes++;
+  return 1 + bytes;
 }
 
-/** Tag, length, contents (definite length). */
+function writeLength(out: Buffer, at: number, length: number, size: number): void {
+  if (size === 1) {
+    out[at] = length;
+    return;
+  }
+  out[at] = 0x80 | (size - 1);
+  for (let i = size - 1, n = length; i >= 1; i--, n = Math.floor(n / 256)) out[at + i] = n & 0xff;
+}
+
+/** Tag, length, contents (definite length), written into one allocation. */
 export function tlv(tag: number, ...contents: readonly Uint8Array[]): Buffer {
-  const length = contents.reduce((sum, c) => sum + c.length, 0);
-  const header = Buffer.concat([Buffer.from([tag]), lengthBytes(length)]);
-  return Buffer.concat([header, ...contents], header.length + length);
+  let length = 0;
+  for (const c of contents) length += c.length;
+  const size = lengthFieldSize(length);
+  const out = Buffer.allocUnsafe(1 + size + length);
+  out[0] = tag;
+  writeLength(out, 1, length, size);
+  let at = 1 + size;
+  for (const c of contents) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * An element kept as pieces, its header first: the large content of an envelope is copied
+ * once, when the outermost element is joined, instead of once per level of nesting.
+ */
+export type DerPieces = readonly Uint8Array[];
+
+/** Tag and length for contents given as pieces (elements, or pieces of elements). */
+export function tlvPieces(tag: number, ...contents: ReadonlyArray<Uint8Array | DerPieces>): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  for (const content of contents) {
+    if (content instanceof Uint8Array) pieces.push(content);
+    else pieces.push(...content);
+  }
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  const size = lengthFieldSize(length);
+  const header = Buffer.allocUnsafe(1 + size);
+  header[0] = tag;
+  writeLength(header, 1, length, size);
+  return [header, ...pieces];
+}
+
+export function joinPieces(pieces: DerPieces): Buffer {
+  return Buffer.concat(pieces);
 }
 
 export const sequence = (...contents: readonly Uint8Array[]): Buffer => tlv(0x30, ...contents);
@@ -73,12 +118,20 @@ export function smallInteger(value: number): Buffer {
   return Buffer.from([0x02, 0x01, value]);
 }
 
+/** The last time written: every message signed within the same second carries the same bytes. */
+let lastTime: { second: number; der: Buffer } | undefined;
+
 /** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050; whole seconds, Z. */
 export function time(date: Date): Buffer {
-  const iso = new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString(); // 2026-01-31T10:00:00.000Z
-  const digits = iso.slice(0, 19).replace(/[-:T]/g, '') + 'Z';
-  const year = date.getUTCFullYear();
-  return year >= 1950 && year < 2050 ? tlv(0x17, Buffer.from(digits.slice(2), 'latin1')) : tlv(0x18, Buffer.from(digits, 'latin1'));
+  const second = Math.floor(date.getTime() / 1000);
+  if (lastTime?.second !== second) {
+    const iso = new Date(second * 1000).toISOString(); // 2026-01-31T10:00:00.000Z
+    const digits = iso.slice(0, 19).replace(/[-:T]/g, '') + 'Z';
+    const year = date.getUTCFullYear();
+    const der = year >= 1950 && year < 2050 ? tlv(0x17, Buffer.from(digits.slice(2), 'latin1')) : tlv(0x18, Buffer.from(digits, 'latin1'));
+    lastTime = { second, der };
+  }
+  return Buffer.from(lastTime.der); // a copy: callers own what they get
 }
 
 /** AlgorithmIdentifier with absent parameters, or NULL parameters when asked. */

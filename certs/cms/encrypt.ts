@@ -9,7 +9,6 @@
  * which has no RSAES-PKCS1-v1_5) and the DER is written directly (envelope-asn1.ts): through
  * pkijs objects, encoding cost more than the encryption.
  */
-import { randomBytes } from 'node:crypto';
 import type * as pkijs from 'pkijs';
 import { HygieError } from '../../core/errors.js';
 import { writeAuthEnvelopedData } from './auth-enveloped.js';
@@ -19,7 +18,8 @@ import { sealContent } from './envelope-content.js';
 import type { RsaKeyTransport } from './envelope-key-transport.js';
 import { certificateIdentifiers } from './envelope-certificates.js';
 import { recipientInfoFor } from './envelope-recipients.js';
-import { joinMessage, pkcs7MimeEntity, SmimeFormatError, splitMessage } from './mime.js';
+import { freshRandomBytes } from './random-pool.js';
+import { pkcs7MimeMessage, SmimeFormatError, splitMessage, type HeaderField } from './mime.js';
 
 export type { ProducedContentEncryption } from './envelope-algorithms.js';
 export type { RsaKeyTransport } from './envelope-key-transport.js';
@@ -44,7 +44,7 @@ export async function encryptCms(content: Uint8Array, recipients: readonly pkijs
   const unique = distinctCertificates(recipients);
   if (unique.length === 0) throw new HygieError('INVALID_INPUT', 'encryption needs at least one recipient certificate');
   const algorithm = contentAlgorithmByName(options.contentEncryption ?? 'AES-256-CBC');
-  const contentKey = randomBytes(algorithm.keyLength);
+  const contentKey = freshRandomBytes(algorithm.keyLength);
   try {
     const recipientInfos = unique.map((certificate) => recipientInfoFor(certificate, contentKey, options.rsaKeyTransport ?? 'PKCS1-v1_5'));
     const { encryptedContentInfo, mac } = sealContent(algorithm, contentKey, content);
@@ -70,10 +70,16 @@ export async function encryptMessage(message: Buffer, recipients: readonly pkijs
     if (!(cause instanceof SmimeFormatError)) throw cause;
     throw new HygieError('MESSAGE_MALFORMED', `cannot encrypt: ${cause.message}`, { cause });
   }
-  const { outer, entity } = split;
+  return encryptedMessageOf(split.outer, split.entity, recipients, options);
+}
+
+/** The outer header followed by `entity` encrypted, as an `application/pkcs7-mime` entity. */
+export async function encryptedMessageOf(
+  outer: readonly HeaderField[], entity: Buffer, recipients: readonly pkijs.Certificate[], options: EncryptOptions = {},
+): Promise<Buffer> {
   const der = await encryptCms(entity, recipients, options);
   const gcm = contentAlgorithmByName(options.contentEncryption ?? 'AES-256-CBC').mode === 'gcm';
-  return joinMessage(outer, pkcs7MimeEntity(der, gcm ? 'authEnveloped-data' : 'enveloped-data'));
+  return pkcs7MimeMessage(outer, der, gcm ? 'authEnveloped-data' : 'enveloped-data');
 }
 
 /** Drops repeated recipients: the same serial number and public key is the same reader. */

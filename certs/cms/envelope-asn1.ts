@@ -5,7 +5,7 @@
  * does not match; unknown RecipientInfo kinds are kept as 'other' (never ours).
  */
 import { BerError, childrenOf, expectTag, octetsOf, oidOf, readTlv, smallIntegerOf, type Tlv } from './envelope-ber.js';
-import { contextTag, objectIdentifier, octetString, sequence, setOf, smallInteger, tlv } from './der-writer.js';
+import { contextTag, joinPieces, objectIdentifier, octetString, sequence, setOf, smallInteger, tlv, tlvPieces, type DerPieces } from './der-writer.js';
 import { CONTENT_TYPE_OID } from './envelope-algorithms.js';
 
 export interface AlgorithmIdentifier {
@@ -168,18 +168,19 @@ export function oid(dotted: string): Buffer {
   return encoding;
 }
 
-export function writeContentInfo(contentType: string, content: Buffer): Buffer {
-  return sequence(oid(contentType), contextTag(0, content));
+/** The ContentInfo, joined: the one copy of the (large) content. */
+export function writeContentInfo(contentType: string, content: DerPieces): Buffer {
+  return joinPieces(tlvPieces(0x30, oid(contentType), tlvPieces(0xa0, content)));
 }
 
 /** EnvelopedData without originatorInfo or attributes; RecipientInfos sorted as DER wants a SET OF. */
-export function writeEnvelopedData(version: number, recipientInfos: readonly Buffer[], encryptedContentInfo: Buffer): Buffer {
-  return sequence(smallInteger(version), setOf(recipientInfos), encryptedContentInfo);
+export function writeEnvelopedData(version: number, recipientInfos: readonly Buffer[], encryptedContentInfo: DerPieces): Uint8Array[] {
+  return tlvPieces(0x30, smallInteger(version), setOf(recipientInfos), encryptedContentInfo);
 }
 
-/** id-data content, encrypted, as one primitive [0] IMPLICIT OCTET STRING. */
-export function writeEncryptedContentInfo(contentEncryptionAlgorithm: Buffer, ciphertext: Buffer): Buffer {
-  return sequence(oid(CONTENT_TYPE_OID.data), contentEncryptionAlgorithm, tlv(0x80, ciphertext));
+/** id-data content, encrypted (given as pieces), as one primitive [0] IMPLICIT OCTET STRING. */
+export function writeEncryptedContentInfo(contentEncryptionAlgorithm: Buffer, ciphertext: DerPieces): Uint8Array[] {
+  return tlvPieces(0x30, oid(CONTENT_TYPE_OID.data), contentEncryptionAlgorithm, tlvPieces(0x80, ciphertext));
 }
 
 export function writeIssuerAndSerialNumber(issuer: Buffer, serial: Uint8Array): Buffer {

@@ -4,32 +4,33 @@
  * as parameter, or AES-GCM (RFC 5084) with GCMParameters and the tag carried apart as the
  * AuthEnvelopedData `mac`.
  */
-import { createCipheriv, createDecipheriv, randomBytes, type CipherGCMTypes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
 import { childrenOf, octetsOf, smallIntegerOf } from './envelope-ber.js';
-import { octetString, sequence, smallInteger } from './der-writer.js';
+import { octetString, sequence, smallInteger, type DerPieces } from './der-writer.js';
 import { contentAlgorithmByOid, GCM_ICV_LENGTH, type ContentEncryptionAlgorithm } from './envelope-algorithms.js';
 import { expectOctetString, oid, writeEncryptedContentInfo, type EncryptedContentInfo } from './envelope-asn1.js';
 import { EnvelopeFailure } from './envelope-failure.js';
+import { freshRandomBytes } from './random-pool.js';
 
 export interface SealedContent {
-  /** EncryptedContentInfo DER. */
-  encryptedContentInfo: Buffer;
+  /** EncryptedContentInfo DER, as pieces (the ciphertext is not copied). */
+  encryptedContentInfo: DerPieces;
   /** The GCM tag, for AuthEnvelopedData; undefined for CBC. */
   mac: Buffer | undefined;
 }
 
 /** Encrypts `content` (id-data) under `contentKey` with a fresh IV or nonce. */
 export function sealContent(algorithm: ContentEncryptionAlgorithm, contentKey: Buffer, content: Uint8Array): SealedContent {
-  const iv = randomBytes(algorithm.ivLength);
+  const iv = freshRandomBytes(algorithm.ivLength);
   if (algorithm.mode === 'gcm') {
     const cipher = createCipheriv(algorithm.nodeCipher as CipherGCMTypes, contentKey, iv, { authTagLength: GCM_ICV_LENGTH });
-    const ciphertext = Buffer.concat([cipher.update(content), cipher.final()]);
+    const ciphertext = [cipher.update(content), cipher.final()];
     // GCMParameters: the ICV length is written since 16 differs from the DEFAULT 12.
     const parameters = sequence(octetString(iv), smallInteger(GCM_ICV_LENGTH));
     return { encryptedContentInfo: writeEncryptedContentInfo(sequence(oid(algorithm.oid), parameters), ciphertext), mac: cipher.getAuthTag() };
   }
   const cipher = createCipheriv(algorithm.nodeCipher, contentKey, iv);
-  const ciphertext = Buffer.concat([cipher.update(content), cipher.final()]);
+  const ciphertext = [cipher.update(content), cipher.final()];
   return { encryptedContentInfo: writeEncryptedContentInfo(sequence(oid(algorithm.oid), octetString(iv)), ciphertext), mac: undefined };
 }
 

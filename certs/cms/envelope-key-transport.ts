@@ -10,12 +10,13 @@
  * outcome (the content failing to decrypt) never reveals whether the padding was valid
  * (Bleichenbacher / Marvin). The padding check is branch-free, as far as JavaScript allows.
  */
-import { constants, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
+import { constants, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
 import { childrenOf, octetsOf } from './envelope-ber.js';
 import { derNull, sequence, contextTag } from './der-writer.js';
 import { HASH_BY_OID, RSA_OID, SHA256_OID } from './envelope-algorithms.js';
 import { oid, readAlgorithmIdentifier, writeKeyTransRecipientInfo, type AlgorithmIdentifier, type KeyTransRecipientInfo } from './envelope-asn1.js';
 import { EnvelopeFailure } from './envelope-failure.js';
+import { freshRandomBytes } from './random-pool.js';
 
 export type RsaKeyTransport = 'PKCS1-v1_5' | 'RSA-OAEP';
 
@@ -100,7 +101,7 @@ function hashName(oid: string): string {
  */
 export function decryptKeyTrans(info: KeyTransRecipientInfo, scheme: KeyTransScheme, privateKey: KeyObject, keyLength: number): Buffer {
   const encryptedKey = info.encryptedKey;
-  const fallback = randomBytes(keyLength);
+  const fallback = freshRandomBytes(keyLength);
   if (scheme.padding === 'RSA-OAEP') {
     try {
       const key = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: scheme.hash, oaepLabel: scheme.label }, encryptedKey);

@@ -21,7 +21,7 @@ import { decryptKeyTrans, keyTransRecipientInfo, keyTransScheme, type RsaKeyTran
 /** One of our decryption keys with the certificate that names it. */
 export interface RecipientKey {
   readonly certificate: pkijs.Certificate;
-  readonly privateKey: CryptoKey;
+  readonly privateKey: CryptoKey | KeyObject;
 }
 
 export type KeyManagement = 'RSA-PKCS1-v1_5' | 'RSA-OAEP' | 'ECDH';
@@ -124,14 +124,15 @@ function names(rid: RecipientId, certificate: pkijs.Certificate): boolean {
 }
 
 /**
- * The node:crypto view of a WebCrypto private key. It works whatever algorithm and usages
- * the CryptoKey was imported with (RSASSA for signing, ECDSA…) and even when it is not
- * extractable, so one stored key serves signing and decryption alike.
+ * The node:crypto view of a private key (a KeyObject is used as is). For a WebCrypto key
+ * it works whatever algorithm and usages the CryptoKey was imported with (RSASSA for
+ * signing, ECDSA…) and even when it is not extractable, so one stored key serves signing
+ * and decryption alike.
  */
 function privateKeyObject(key: RecipientKey, expected: 'rsa' | 'ec'): KeyObject {
   let keyObject: KeyObject;
   try {
-    keyObject = KeyObject.from(key.privateKey);
+    keyObject = key.privateKey instanceof KeyObject ? key.privateKey : KeyObject.from(key.privateKey);
   } catch {
     throw new EnvelopeFailure('unsupported-algorithm', `the key of ${describe(key.certificate)} is not a usable private key`);
   }

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  canonicalize, detectSmime, entityParts, joinMessage, multipartFrame, multipartSignedEntity, parseContentType, pkcs7MimeEntity,
-  SmimeFormatError, splitMessage, splitMultipart,
+  base64Lines, canonicalize, detectSmime, entityParts, joinMessage, multipartFrame, multipartSignedEntity, parseContentType, pkcs7MimeEntity,
+  pkcs7MimeMessage, SmimeFormatError, splitMessage, splitMultipart,
 } from './mime.js';
 
 test('canonicalize turns bare LF and lone CR into CRLF and leaves CRLF alone', () => {
@@ -81,4 +81,20 @@ test('splitMessage and entityParts can keep the body byte for byte (raw binary b
   assert.ok(entity.equals(Buffer.concat([Buffer.from('Content-Type: application/pdf\r\nContent-Transfer-Encoding: binary\r\n\r\n'), Buffer.from([0x0a, 0x0d, 0xff, 0x0a])])));
   assert.deepEqual([...entityParts(entity, { canonicalize: false }).body], [0x0a, 0x0d, 0xff, 0x0a]);
   assert.deepEqual([...entityParts(entity).body], [0x0d, 0x0a, 0x0d, 0x0a, 0xff, 0x0d, 0x0a], 'the default canonicalises');
+});
+
+test('base64Lines: 76-character CRLF lines after an optional prefix, for every length', () => {
+  for (let length = 0; length < 400; length += 7) {
+    const bytes = Buffer.alloc(length, length % 251);
+    const text = bytes.toString('base64');
+    const expected = (text.match(/.{1,76}/g) ?? ['']).join('\r\n') + '\r\n';
+    assert.equal(base64Lines(bytes).toString('latin1'), expected, `length ${length}`);
+    assert.equal(base64Lines(bytes, Buffer.from('Header: x\r\n\r\n')).toString('latin1'), 'Header: x\r\n\r\n' + expected);
+  }
+});
+
+test('pkcs7MimeMessage is joinMessage of pkcs7MimeEntity, written at once', () => {
+  const { outer } = splitMessage(Buffer.from('From: a@x.test\r\nMIME-Version: 1.0\r\nSubject: s\r\n\r\nbody'));
+  const der = new Uint8Array(Array.from({ length: 300 }, (_, i) => i & 0xff));
+  assert.ok(pkcs7MimeMessage(outer, der, 'enveloped-data').equals(joinMessage(outer, pkcs7MimeEntity(der, 'enveloped-data'))));
 });

@@ -76,3 +76,39 @@ test('raw binary parts keep their LF and CR bytes; text parts get CRLF line ends
   assert.equal(parts[0]!.toString(), 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nligne =C3=A9\r\nsuite');
   assert.ok(Buffer.from(entityParts(parts[1]!).body.toString('latin1'), 'base64').equals(pdf));
 });
+
+/** RFC 2045 §6.7 the plain way, on canonical text: the reference the fast encoder must match. */
+function referenceQuotedPrintable(canonical: string): string {
+  return canonical.split('\r\n').map((line) => {
+    let out = '';
+    let width = 0;
+    for (let i = 0; i < line.length; i++) {
+      const code = line.charCodeAt(i);
+      const blank = code === 0x20 || code === 0x09;
+      const literal = ((code >= 33 && code <= 126 && code !== 61) || (blank && i + 1 < line.length)) && !(i === 0 && line.startsWith('From '));
+      const piece = literal ? line[i]! : `=${code.toString(16).toUpperCase().padStart(2, '0')}`;
+      if (width + piece.length > 75) {
+        out += '=\r\n';
+        width = 0;
+      }
+      out += piece;
+      width += piece.length;
+    }
+    return out;
+  }).join('\r\n');
+}
+
+test('encodeQuotedPrintable matches the plain reference on random text, whatever its line ends', () => {
+  const pieces = ['a', 'é', ' ', '\t', '=', '\r\n', '\n', '\r', 'From ', 'F', '\u0000', 'x'.repeat(73), 'y'.repeat(80), '  ', '~'];
+  let seed = 7;
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let round = 0; round < 3000; round++) {
+    const text = Array.from({ length: next(40) }, () => pieces[next(pieces.length)]!).join('');
+    const bytes = Buffer.from(text, 'utf8');
+    const canonical = bytes.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n');
+    assert.equal(encodeQuotedPrintable(bytes).toString('latin1'), referenceQuotedPrintable(canonical), JSON.stringify(text));
+  }
+});

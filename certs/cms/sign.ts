@@ -8,7 +8,7 @@
  * into its KeyObject, which lets one RSA key sign with SHA-256, -384 or -512 (a WebCrypto
  * RSA key is bound to one hash) and gives DER ECDSA signatures as CMS wants them.
  */
-import { createHash, createPublicKey, KeyObject, randomBytes, sign as nodeSign } from 'node:crypto';
+import { createHash, createPublicKey, KeyObject, sign as nodeSign } from 'node:crypto';
 import type * as pkijs from 'pkijs';
 import { HygieError } from '../../core/errors.js';
 import type { CryptoKey } from '../engine.js';
@@ -17,8 +17,9 @@ import { DIGEST_OIDS, nodeDigestName, SIGNATURE_OIDS } from '../trust/signatures
 import {
   algorithmIdentifier, contextTag, objectIdentifier, octetString, sequence, setOf, smallInteger, tlv,
 } from './der-writer.js';
-import { canonicalize, joinMessage, multipartSignedEntity, pkcs7MimeEntity, splitMessage } from './mime.js';
-import { toSevenBit } from './seven-bit.js';
+import { joinMessage, multipartSignedEntity, pkcs7MimeEntity, splitMessageParts, type HeaderField } from './mime.js';
+import { freshRandomBytes } from './random-pool.js';
+import { sevenBitCanonical } from './seven-bit.js';
 import { CMS_OIDS, encodeSignedAttributes } from './signed-attributes.js';
 
 export type SignatureMode = 'detached' | 'opaque';
@@ -26,8 +27,8 @@ export type SignatureHash = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
 export interface Signer {
   readonly certificate: pkijs.Certificate;
-  /** RSA (PKCS#1 v1.5 signatures) or ECDSA private key; must allow 'sign'. */
-  readonly privateKey: CryptoKey;
+  /** RSA (PKCS#1 v1.5 signatures) or ECDSA private key; a CryptoKey must allow 'sign'. */
+  readonly privateKey: CryptoKey | KeyObject;
   /** Intermediate CAs to include so that recipients can build the path. */
   readonly chain?: readonly pkijs.Certificate[];
   /**
@@ -44,6 +45,11 @@ export interface SignOptions {
   readonly hash?: SignatureHash;
   /** Default now. */
   readonly signingTime?: Date;
+  /**
+   * Make the private-key operation on this thread instead of libuv's pool. For worker
+   * threads (certs/workers/), where blocking is the point and the pool hop only costs.
+   */
+  readonly inline?: boolean;
 }
 
 /** micalg values of RFC 8551 §3.5.3.2. */
@@ -55,16 +61,26 @@ const MICALG: Readonly<Record<SignatureHash, string>> = { 'SHA-256': 'sha-256', 
  * `application/pkcs7-mime; smime-type=signed-data`.
  */
 export async function signMessage(message: Buffer, signer: Signer, options: SignOptions = {}): Promise<Buffer> {
+  const { outer, entity } = await signEntityOf(message, signer, options);
+  return joinMessage(outer, entity);
+}
+
+/**
+ * The outer header of a message and its signed MIME entity (multipart/signed or
+ * pkcs7-mime), not yet joined: sign-then-encrypt (sign-encrypt.ts) encrypts the entity
+ * without putting the message together and taking it apart again.
+ */
+export async function signEntityOf(message: Buffer, signer: Signer, options: SignOptions = {}): Promise<{ outer: HeaderField[]; entity: Buffer }> {
   const mode = options.mode ?? 'detached';
   const hash = options.hash ?? 'SHA-256';
   // Raw split: a binary body is base64-encoded as is, then everything is 7-bit and canonicalised.
-  const { outer, entity } = splitMessage(message, { canonicalize: false });
-  const signed = canonicalize(toSevenBit(entity));
+  const { outer, entityFields, body } = splitMessageParts(message, { canonicalize: false });
+  const signed = sevenBitCanonical(entityFields, body);
   const der = await signCms(signed, signer, { ...options, mode, hash });
   const wrapped = mode === 'detached'
-    ? multipartSignedEntity(signed, der, MICALG[hash], `----=_Hygie_signed_${randomBytes(12).toString('hex')}`)
+    ? multipartSignedEntity(signed, der, MICALG[hash], `----=_Hygie_signed_${freshRandomBytes(12).toString('hex')}`)
     : pkcs7MimeEntity(der, 'signed-data');
-  return joinMessage(outer, wrapped);
+  return { outer, entity: wrapped };
 }
 
 /**
@@ -76,28 +92,29 @@ export async function signCms(content: Uint8Array, signer: Signer, options: Sign
   const mode = options.mode ?? 'detached';
   const hash = options.hash ?? 'SHA-256';
   if (!(hash in MICALG)) throw new HygieError('INVALID_INPUT', `unsupported signature hash ${hash}`);
-  const key = signingKeyObject(signer);
-  const signatureAlgorithm = signatureAlgorithmFor(key, hash);
+  const prepared = preparedSigner(signer);
+  const signatureAlgorithm = signatureAlgorithmFor(prepared.key, hash);
 
   const signedAttributes = encodeSignedAttributes({
     contentType: CMS_OIDS.data,
     messageDigest: createHash(nodeDigestName(hash)).update(content).digest(),
     signingTime: options.signingTime ?? new Date(),
-    ...(signer.encryptionCertificate ? { encryptionKeyPreference: issuerAndSerialNumber(signer.encryptionCertificate) } : {}),
+    ...(prepared.encryptionKeyPreference ? { encryptionKeyPreference: prepared.encryptionKeyPreference } : {}),
   });
-  const signature = await signBytes(hash, signedAttributes, key);
+  const signature = options.inline
+    ? nodeSign(nodeDigestName(hash), signedAttributes, prepared.key)
+    : await signOnThreadPool(hash, signedAttributes, prepared.key);
 
   const digestAlgorithm = algorithmIdentifier(DIGEST_OIDS[hash]);
   const signerInfo = sequence(
     smallInteger(1), // version 1: issuerAndSerialNumber
-    issuerAndSerialNumber(signer.certificate),
+    prepared.sid,
     digestAlgorithm,
     // [0] IMPLICIT: the same bytes as the signed SET OF, with the context tag.
     Buffer.concat([Buffer.from([0xa0]), signedAttributes.subarray(1)]),
     signatureAlgorithm,
     octetString(signature),
   );
-  const certificates = includedCertificates(signer).map(certificateDerOf);
   const encapsulated = mode === 'opaque'
     ? sequence(objectIdentifier(CMS_OIDS.data), contextTag(0, octetString(content)))
     : sequence(objectIdentifier(CMS_OIDS.data));
@@ -105,24 +122,57 @@ export async function signCms(content: Uint8Array, signer: Signer, options: Sign
     smallInteger(1), // version 1: no attribute certificates, id-data, issuerAndSerialNumber
     setOf([digestAlgorithm]),
     encapsulated,
-    contextTag(0, ...certificates), // certificates [0] IMPLICIT SET OF, signer first
+    prepared.certificates, // certificates [0] IMPLICIT SET OF, signer first
     tlv(0x31, signerInfo),
   );
   return sequence(objectIdentifier(CMS_OIDS.signedData), contextTag(0, signedData));
 }
 
+/** What signing needs from a Signer, computed once: the checked key and the DER that goes in every SignedData. */
+interface PreparedSigner {
+  readonly key: KeyObject;
+  /** IssuerAndSerialNumber of the signer certificate. */
+  readonly sid: Buffer;
+  /** certificates [0] IMPLICIT SET OF, signer first. */
+  readonly certificates: Buffer;
+  readonly encryptionKeyPreference: Buffer | undefined;
+}
+
+/** The last preparation per certificate, with what it was prepared from. */
+const preparedSigners = new WeakMap<pkijs.Certificate, { signer: Signer; prepared: PreparedSigner }>();
+
+function preparedSigner(signer: Signer): PreparedSigner {
+  const cached = preparedSigners.get(signer.certificate);
+  if (cached && sameSigner(cached.signer, signer)) return cached.prepared;
+  const prepared: PreparedSigner = {
+    key: signingKeyObject(signer),
+    sid: issuerAndSerialNumber(signer.certificate),
+    certificates: contextTag(0, ...includedCertificates(signer).map(certificateDerOf)),
+    encryptionKeyPreference: signer.encryptionCertificate ? issuerAndSerialNumber(signer.encryptionCertificate) : undefined,
+  };
+  preparedSigners.set(signer.certificate, { signer: { ...signer, chain: [...(signer.chain ?? [])] }, prepared });
+  return prepared;
+}
+
+/** The same key, certificate, chain and encryption certificate (objects compared by identity). */
+function sameSigner(a: Signer, b: Signer): boolean {
+  const chainA = a.chain ?? [];
+  const chainB = b.chain ?? [];
+  return a.privateKey === b.privateKey && a.certificate === b.certificate && a.encryptionCertificate === b.encryptionCertificate
+    && chainA.length === chainB.length && chainA.every((cert, i) => cert === chainB[i]);
+}
+
 /** Keys already checked against certificates: the check costs as much as the rest of signing. */
-const checkedKeys = new WeakMap<CryptoKey, { key: KeyObject; certificates: WeakSet<pkijs.Certificate> }>();
+const checkedKeys = new WeakMap<CryptoKey | KeyObject, { key: KeyObject; certificates: WeakSet<pkijs.Certificate> }>();
 
 /** The signing key as a KeyObject, checked (once per key and certificate) against the certificate's public key. */
 function signingKeyObject(signer: Signer): KeyObject {
   const { privateKey, certificate } = signer;
   const checked = checkedKeys.get(privateKey);
   if (checked?.certificates.has(certificate)) return checked.key;
-  if (privateKey.type !== 'private' || !privateKey.usages.includes('sign')) {
-    throw new HygieError('INVALID_INPUT', 'the signer key is not a private signing key');
-  }
-  const key = checked?.key ?? KeyObject.from(privateKey);
+  const usable = privateKey instanceof KeyObject ? privateKey.type === 'private' : privateKey.type === 'private' && privateKey.usages.includes('sign');
+  if (!usable) throw new HygieError('INVALID_INPUT', 'the signer key is not a private signing key');
+  const key = checked?.key ?? (privateKey instanceof KeyObject ? privateKey : KeyObject.from(privateKey));
   const fromKey = createPublicKey(key).export({ type: 'spki', format: 'der' });
   const fromCertificate = Buffer.from(certificate.subjectPublicKeyInfo.toSchema().toBER(false));
   if (!fromKey.equals(fromCertificate)) {
@@ -134,9 +184,11 @@ function signingKeyObject(signer: Signer): KeyObject {
   return key;
 }
 
+const RSA_SIGNATURE_ALGORITHM = algorithmIdentifier(SIGNATURE_OIDS.rsaEncryption, true);
+
 /** RSA keys sign with PKCS#1 v1.5 and are named rsaEncryption, as OpenSSL and most clients do (RFC 3370 §3.2). */
 function signatureAlgorithmFor(key: KeyObject, hash: SignatureHash): Buffer {
-  if (key.asymmetricKeyType === 'rsa') return algorithmIdentifier(SIGNATURE_OIDS.rsaEncryption, true);
+  if (key.asymmetricKeyType === 'rsa') return RSA_SIGNATURE_ALGORITHM;
   if (key.asymmetricKeyType === 'ec') {
     const oid = { 'SHA-256': SIGNATURE_OIDS.ecdsaWithSha256, 'SHA-384': SIGNATURE_OIDS.ecdsaWithSha384, 'SHA-512': SIGNATURE_OIDS.ecdsaWithSha512 }[hash];
     return algorithmIdentifier(oid); // RFC 5758 §3.2: parameters absent
@@ -145,7 +197,7 @@ function signatureAlgorithmFor(key: KeyObject, hash: SignatureHash): Buffer {
 }
 
 /** Signs on libuv's thread pool, so that concurrent messages use several cores. */
-function signBytes(hash: SignatureHash, data: Uint8Array, key: KeyObject): Promise<Buffer> {
+function signOnThreadPool(hash: SignatureHash, data: Uint8Array, key: KeyObject): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     nodeSign(nodeDigestName(hash), data, key, (error, signature) => (error ? reject(error) : resolve(signature)));
   });

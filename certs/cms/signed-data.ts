@@ -4,10 +4,9 @@
  * the signed attributes verifies. Trust in the certificate is not decided here.
  */
 import { createHash } from 'node:crypto';
-import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { certificateFromDer } from '../trust/certificate-cache.js';
-import { integerHex, sameBytes, sameName, subjectKeyIdOf } from '../trust/certificate-facts.js';
+import { sameBytes } from '../trust/certificate-facts.js';
 import {
   digestNameOf, keyFitsScheme, nodeDigestName, publicKeyOf, refusedDigest, signatureSchemeOf, verifySignature, type DigestName,
 } from '../trust/signatures.js';
@@ -15,11 +14,12 @@ import {
   bytesOf, childrenOf, CmsFormatError, isContext, isUniversal, readOctetString, readOid, readTlv, UNIVERSAL, type Tlv,
 } from './ber-reader.js';
 import { CMS_OIDS, readSignedAttributes } from './signed-attributes.js';
+import { describeSid, identifies, readSignerInfo, type SignerInfo } from './signer-info.js';
 
 export { CmsFormatError };
 
 export interface ParsedSignedData {
-  readonly signerInfos: pkijs.SignerInfo[];
+  readonly signerInfos: SignerInfo[];
   readonly eContentType: string;
   /** The encapsulated content (opaque signing), undefined for a detached signature. */
   readonly encapsulated?: Uint8Array;
@@ -37,7 +37,8 @@ const CONTENT_TYPE_NAMES: Readonly<Record<string, string>> = {
 /**
  * Parses a ContentInfo holding SignedData; anything else is a CmsFormatError. The
  * structure is walked with the BER reader (ber-reader.ts explains why): carried
- * certificates come from the certificate cache, SignerInfos and CRLs go through pkijs.
+ * certificates come from the certificate cache, SignerInfos are read by signer-info.ts,
+ * CRLs go through pkijs.
  */
 export function parseSignedData(der: Uint8Array): ParsedSignedData {
   if (der.length === 0) throw new CmsFormatError('empty CMS structure');
@@ -72,7 +73,7 @@ function readSignedData(der: Uint8Array, items: Tlv[]): ParsedSignedData {
   const crlSet = optional.find((tlv) => isContext(tlv, 1));
   // Other certificate and CRL formats are tagged, not SEQUENCEs: skipped.
   const sequencesIn = (set: Tlv | undefined): Tlv[] => (set ? childrenOf(der, set).filter((tlv) => isUniversal(tlv, UNIVERSAL.sequence)) : []);
-  const signerInfos = childrenOf(der, signerSet).map((tlv) => pkijs.SignerInfo.fromBER(new Uint8Array(bytesOf(der, tlv))));
+  const signerInfos = childrenOf(der, signerSet).map((tlv) => readSignerInfo(der, tlv));
   if (signerInfos.length === 0) throw new CmsFormatError('SignedData has no SignerInfo');
   const { eContentType, eContent } = readEncapsulated(der, encapsulatedInfo);
   return {
@@ -107,9 +108,9 @@ export type SignerCheck =
  * checks decides the reason: algorithm, then certificate, then digest, then signature.
  */
 export function checkSignerInfo(
-  signerInfo: pkijs.SignerInfo, content: Uint8Array, eContentType: string, candidates: readonly pkijs.Certificate[],
+  signerInfo: SignerInfo, content: Uint8Array, eContentType: string, candidates: readonly pkijs.Certificate[],
 ): SignerCheck {
-  const digestOid = signerInfo.digestAlgorithm.algorithmId;
+  const digestOid = signerInfo.digestAlgorithm;
   const digest = digestNameOf(digestOid);
   if (!digest) return { ok: false, reason: 'unsupported-algorithm', detail: refusedDigest(digestOid)! };
   const scheme = signatureSchemeOf(signerInfo.signatureAlgorithm, digest);
@@ -122,15 +123,15 @@ export function checkSignerInfo(
     return { ok: false, reason: 'bad-signature', certificate, detail: `a ${key.asymmetricKeyType} key cannot make a ${scheme.scheme.name} signature` };
   }
   const contentDigest = createHash(nodeDigestName(digest)).update(content).digest();
-  const signature = signerInfo.signature.valueBlock.valueHexView;
+  const signature = signerInfo.signature;
 
-  if (!signerInfo.signedAttrs) {
+  if (!signerInfo.signedAttributes) {
     // Without signed attributes the signature covers the content itself (RFC 5652 §5.4).
     return verifySignature(scheme.scheme, key, content, signature)
       ? { ok: true, certificate, digest }
       : { ok: false, reason: 'bad-signature', certificate, detail: 'the signature does not verify over the content' };
   }
-  const attributes = readSignedAttributes(signerInfo.signedAttrs);
+  const attributes = readSignedAttributes(signerInfo.signedAttributes);
   if (!attributes.ok) return { ok: false, reason: 'malformed', certificate, detail: attributes.detail };
   const signingTime = attributes.signingTime ? { signingTime: attributes.signingTime } : {};
   if (attributes.contentType !== eContentType) {
@@ -139,29 +140,8 @@ export function checkSignerInfo(
   if (!sameBytes(attributes.messageDigest, contentDigest)) {
     return { ok: false, reason: 'content-altered', certificate, ...signingTime, detail: `the ${digest} digest of the content differs from the signed messageDigest` };
   }
-  if (!verifySignature(scheme.scheme, key, new Uint8Array(signerInfo.signedAttrs.encodedValue), signature)) {
+  if (!verifySignature(scheme.scheme, key, signerInfo.signedAttributes.encoded, signature)) {
     return { ok: false, reason: 'bad-signature', certificate, ...signingTime, detail: `the ${scheme.scheme.name} signature over the signed attributes does not verify` };
   }
   return { ok: true, certificate, digest, ...signingTime };
-}
-
-/** Whether the SignerIdentifier names this certificate: issuerAndSerialNumber, or [0] subjectKeyIdentifier. */
-function identifies(sid: unknown, cert: pkijs.Certificate): boolean {
-  if (sid instanceof pkijs.IssuerAndSerialNumber) {
-    return integerHex(sid.serialNumber) === integerHex(cert.serialNumber) && sameName(sid.issuer, cert.issuer);
-  }
-  const keyId = subjectKeyIdentifierOfSid(sid);
-  const ski = subjectKeyIdOf(cert);
-  return keyId !== undefined && ski !== undefined && sameBytes(keyId, ski);
-}
-
-function subjectKeyIdentifierOfSid(sid: unknown): Uint8Array | undefined {
-  if (!(sid instanceof asn1js.BaseBlock) || sid.idBlock.tagClass !== 3 || sid.idBlock.tagNumber !== 0) return undefined;
-  return (sid as asn1js.Primitive).valueBlock.valueHexView;
-}
-
-function describeSid(sid: unknown): string {
-  if (sid instanceof pkijs.IssuerAndSerialNumber) return `serial ${integerHex(sid.serialNumber)}`;
-  const keyId = subjectKeyIdentifierOfSid(sid);
-  return keyId ? `key identifier ${Buffer.from(keyId).toString('hex')}` : 'unreadable signer identifier';
 }

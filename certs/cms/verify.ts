@@ -57,7 +57,7 @@ async function verifyLayer(message: Buffer, options: VerifyOptions, depth: numbe
   const headerFrom = [...authors.from, ...authors.sender];
   let structure: SmimeStructure;
   try {
-    structure = detectSmime(entity);
+    structure = detectSmime(entity, { canonicalize: false }); // canonical already: splitMessage made it so
   } catch (error) {
     return { status: 'invalid', reason: 'malformed', detail: (error as Error).message, headerFrom };
   }
@@ -72,8 +72,9 @@ async function verifyLayer(message: Buffer, options: VerifyOptions, depth: numbe
   const cms = await verifyCms(der, { ...options, ...(detached ? { detachedContent: detached } : {}) });
   if ('unsigned' in cms) return { status: 'unsigned', detail: cms.unsigned, headerFrom };
 
-  const signedEntity = cms.verdict.content;
-  const content = signedEntity ? joinMessage(outer, canonicalize(signedEntity)) : undefined;
+  // A detached signature covers a part of the (canonical) entity; opaque content may have any line ends.
+  const signedEntity = cms.verdict.content && form === 'opaque' ? canonicalize(cms.verdict.content) : cms.verdict.content;
+  const content = signedEntity ? joinMessage(outer, signedEntity) : undefined;
   let verdict: CmsVerdict = { ...cms.verdict, form, headerFrom, ...(content ? { content } : {}) };
   if (verdict.status === 'valid' || verdict.status === 'revocation-unknown') {
     verdict = checkFrom(verdict, authors, verdict.signer) ?? verdict;
@@ -106,9 +107,10 @@ function withoutStatus(verdict: CmsVerdict): { form?: 'detached' | 'opaque'; sig
   };
 }
 
+/** Whether a canonical entity is itself signed. */
 function isSignedEntity(entity: Buffer): boolean {
   try {
-    const inner = detectSmime(entity);
+    const inner = detectSmime(entity, { canonicalize: false });
     return inner.kind === 'multipart-signed' || (inner.kind === 'pkcs7-mime' && (inner.smimeType === 'signed-data' || inner.smimeType === null));
   } catch {
     return false;

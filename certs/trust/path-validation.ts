@@ -85,24 +85,43 @@ function fail(reason: PathFailureReason, certificate: pkijs.Certificate, detail:
   return { ok: false, reason, certificate, detail };
 }
 
+/**
+ * Certificates found sound under an issuer (extensions, signature algorithms, signature):
+ * parsed certificates never change, so each pair is checked once, not at every message
+ * from the same signer.
+ */
+const soundUnder = new WeakMap<pkijs.Certificate, WeakSet<pkijs.Certificate>>();
+
 /** Signatures, algorithms, extensions and CA constraints along the path (the anchor's signature is not checked). */
 function checkStructure(path: readonly pkijs.Certificate[]): Failure | undefined {
   for (let i = 0; i < path.length - 1; i++) {
     const cert = path[i]!;
     const issuer = path[i + 1]!;
-    const problem = extensionProblem(cert);
-    if (problem) return fail('untrusted-chain', cert, `"${label(cert)}": ${problem}`);
-    const bits = signatureBits(cert.signatureValue);
-    if (!sameAlgorithm(cert.signature, cert.signatureAlgorithm) || !bits) {
-      return fail('untrusted-chain', cert, `"${label(cert)}": malformed signature fields`);
-    }
-    const scheme = signatureSchemeOf(cert.signatureAlgorithm);
-    if (!scheme.ok) return fail('untrusted-chain', cert, `"${label(cert)}": ${scheme.detail}`);
-    if (!verifySignature(scheme.scheme, publicKeyOf(issuer), cert.tbsView, bits)) {
-      return fail('untrusted-chain', cert, `the signature of "${label(cert)}" does not verify with the key of "${label(issuer)}"`);
+    if (!soundUnder.get(cert)?.has(issuer)) {
+      const failure = checkSignedBy(cert, issuer);
+      if (failure) return failure;
+      const issuers = soundUnder.get(cert) ?? new WeakSet<pkijs.Certificate>();
+      issuers.add(issuer);
+      soundUnder.set(cert, issuers);
     }
     const caProblem = issuerProblem(issuer, path, i + 1);
     if (caProblem) return fail('untrusted-chain', issuer, `"${label(issuer)}" ${caProblem}`);
+  }
+  return undefined;
+}
+
+/** The certificate's own extensions and signature fields, and its signature under the issuer's key. */
+function checkSignedBy(cert: pkijs.Certificate, issuer: pkijs.Certificate): Failure | undefined {
+  const problem = extensionProblem(cert);
+  if (problem) return fail('untrusted-chain', cert, `"${label(cert)}": ${problem}`);
+  const bits = signatureBits(cert.signatureValue);
+  if (!sameAlgorithm(cert.signature, cert.signatureAlgorithm) || !bits) {
+    return fail('untrusted-chain', cert, `"${label(cert)}": malformed signature fields`);
+  }
+  const scheme = signatureSchemeOf(cert.signatureAlgorithm);
+  if (!scheme.ok) return fail('untrusted-chain', cert, `"${label(cert)}": ${scheme.detail}`);
+  if (!verifySignature(scheme.scheme, publicKeyOf(issuer), cert.tbsView, bits)) {
+    return fail('untrusted-chain', cert, `the signature of "${label(cert)}" does not verify with the key of "${label(issuer)}"`);
   }
   return undefined;
 }

@@ -11,8 +11,8 @@ import type { NetworkProfile } from './networks.js';
 /** What protection needs of the S/MIME engine (certs/smime-service.ts). */
 export interface SmimeOperations {
   hasEncryptionCertificate(address: string): Promise<boolean>;
-  signAs(message: Buffer, address: string): Promise<{ message: Buffer }>;
-  encryptFor(message: Buffer, addresses: readonly string[]): Promise<{ message: Buffer }>;
+  /** Signed as `from`, then encrypted for `addresses` and for `from` when it has an encryption certificate. */
+  signAndEncrypt(message: Buffer, from: string, addresses: readonly string[]): Promise<{ message: Buffer }>;
 }
 
 export interface ProtectedCopy {
@@ -34,10 +34,8 @@ export async function protectCopy(smime: SmimeOperations, profile: NetworkProfil
   }
   if (able.length === 0) return { message: undefined, recipients: [], refused, applied: 'smime-signed-encrypted' };
   try {
-    const signed = await smime.signAs(message, identity);
-    const readers = (await smime.hasEncryptionCertificate(identity)) ? [...able, identity] : able;
-    const encrypted = await smime.encryptFor(signed.message, readers);
-    return { message: encrypted.message, recipients: able, refused, applied: 'smime-signed-encrypted' };
+    const sealed = await smime.signAndEncrypt(message, identity, able);
+    return { message: sealed.message, recipients: able, refused, applied: 'smime-signed-encrypted' };
   } catch (error) {
     const reason = isHygieError(error) ? error.message : `S/MIME failed: ${(error as Error).message}`;
     return { message: undefined, recipients: [], refused: [...refused, ...able.map((address) => ({ address, reason }))], applied: 'smime-signed-encrypted' };
