@@ -14,6 +14,7 @@ import { lifecycleCommands } from './commands/lifecycle.js';
 import { mailboxCommands } from './commands/mailbox.js';
 import { networkCommands } from './commands/network.js';
 import { queueCommands } from './commands/queue.js';
+import { registryCommands } from './commands/registry.js';
 import { publicationCommands } from './commands/publication.js';
 import { operatorCommands } from './commands/operator.js';
 import { pkiCommands } from './commands/pki.js';
@@ -21,7 +22,7 @@ import { smimeCommands } from './commands/smime.js';
 import { UsageError, type CliCommand } from './commands/types.js';
 
 const COMMANDS: readonly CliCommand[] = [
-  ...operatorCommands, ...mailboxCommands, ...publicationCommands, ...delegationCommands, ...lifecycleCommands, ...networkCommands, ...queueCommands, ...apiCommands,
+  ...operatorCommands, ...mailboxCommands, ...publicationCommands, ...delegationCommands, ...registryCommands, ...lifecycleCommands, ...networkCommands, ...queueCommands, ...apiCommands,
   ...pkiCommands, ...smimeCommands,
 ];
 

@@ -22,6 +22,7 @@ import { benchCms } from './cms.js';
 import { installed, rssOf } from './processes.js';
 import { benchImap } from './imap.js';
 import { benchLifecycle } from './lifecycle.js';
+import { benchRegistry } from './registry.js';
 import { benchRelay } from './relay.js';
 import { benchSearch } from './search.js';
 import { line, mib, summarise } from './stats.js';
@@ -89,6 +90,7 @@ async function all(): Promise<void> {
   if (!only || only === 'relay') await benchRelay();
   if (!only || only === 'search') await benchSearch();
   if (!only || only === 'lifecycle') await benchLifecycle();
+  if (!only || only === 'registry') await benchRegistry();
 }
 
 all().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 /** The directory's tables: mailboxes, their addresses and credentials. */
 import type { Migration } from '../core/database.js';
 import { lifecycleMigrations } from './lifecycle/migrations.js';
+import { registryImportMigrations } from './registry/migrations.js';
 import { registryMigrations } from './registry-migrations.js';
 import { searchMigrations } from './search/migrations.js';
 
@@ -66,4 +67,7 @@ const operatorMigrations: Migration[] = [{
   },
 }];
 
-export const directoryMigrations: Migration[] = [...mailboxMigrations, ...registryMigrations, ...operatorMigrations, ...searchMigrations, ...lifecycleMigrations];
+export const directoryMigrations: Migration[] = [
+  ...mailboxMigrations, ...registryMigrations, ...operatorMigrations, ...searchMigrations, ...lifecycleMigrations,
+  ...registryImportMigrations,
+];

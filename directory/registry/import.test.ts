@@ -1,0 +1,3 @@
+import { defineImportTests } from './import-suite.js';
+
+defineImportTests('SQLite', { database: async () => ({ url: '', drop: async () => undefined }) });

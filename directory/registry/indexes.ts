@@ -1,0 +1,34 @@
+/**
+ * On SQLite, the secondary indexes of the tables an import fills are dropped for its
+ * duration and rebuilt at the end, inside the same transaction. Maintaining an index on
+ * names or structures row by row means a random B-tree insertion per row, which on a
+ * national file no page cache holds; building it once from the finished table is a sort.
+ * Unique indexes stay: the upserts need them. So do the `import_id` indexes: every row an
+ * import writes takes the same new value, so their entries are appended in order. A
+ * rollback restores everything, indexes included (SQLite's schema changes are transactional).
+ */
+import type { SqlRunner } from './sql.js';
+import type { TableSpec } from './tables.js';
+
+const SORT_MEMORY_KIB = 4 * 1024;
+
+/** Drops the non-unique indexes of `tables`; returns how to create them again, exactly as they were. */
+export async function suspendSecondaryIndexes(runner: SqlRunner, tables: readonly TableSpec[]): Promise<() => Promise<void>> {
+  if (runner.engine !== 'sqlite') return async () => undefined;
+  const indexes: Array<{ name: string; sql: string }> = [];
+  for (const table of tables) {
+    const rows = await runner.all<{ name: string; sql: string | null }>(
+      'SELECT name, sql FROM sqlite_master WHERE type = \'index\' AND tbl_name = ? AND sql IS NOT NULL', [table.name]);
+    indexes.push(...rows.filter((r): r is { name: string; sql: string } => r.sql !== null
+      && !/^\s*create\s+unique\s/i.test(r.sql) && !/\(\s*[`"]?import_id[`"]?\s*\)\s*$/i.test(r.sql)));
+  }
+  for (const index of indexes) await runner.run(`DROP INDEX "${index.name.replace(/"/g, '""')}"`);
+  return async () => {
+    // Each CREATE INDEX sorts in memory up to the page cache's size before spilling to a
+    // temporary file: a small cache while sorting keeps the import's memory flat.
+    const [row] = await runner.all<{ cache_size: number }>('PRAGMA cache_size');
+    await runner.run(`PRAGMA cache_size = ${-SORT_MEMORY_KIB}`);
+    for (const index of indexes) await runner.run(index.sql);
+    await runner.run(`PRAGMA cache_size = ${Number(row?.cache_size ?? -2000)}`);
+  };
+}
