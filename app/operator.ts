@@ -79,7 +79,19 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
       imapsPort = await imaps.listen(config.imap.tlsPort, host);
     }
 
-    const ldap = new LdapServer({ directory: context.mailboxes, baseDn: config.ldap.baseDn, logger: logger.child('ldap') });
+    const ldap = new LdapServer({
+      db: context.db, baseDn: config.ldap.baseDn, logger: logger.child('ldap'), organisationName: config.operator.name,
+      ...(config.ldap.operatorPassword ? { operator: { dn: config.ldap.operatorDn || `cn=operator,${config.ldap.baseDn}`, password: config.ldap.operatorPassword } } : {}),
+      certificates: async (addresses) => {
+        const found = new Map<string, Buffer[]>();
+        for (const address of addresses) {
+          const certificates = await context.certificates.findEncryptionCertificates(address);
+          if (certificates.length) found.set(address, certificates.map((c) => Buffer.from(c.der)));
+        }
+        return found;
+      },
+      bindLimits: config.auth, clock: context.clock, audit: context.audit,
+    });
     closables.push(ldap);
     const ldapPort = await ldap.listen(config.ldap.port, host);
 

@@ -21,6 +21,7 @@ import { CLI, spawnOperator } from '../conformance-tests/harness.js';
 import { benchCms } from './cms.js';
 import { installed, rssOf } from './processes.js';
 import { benchImap } from './imap.js';
+import { benchLdap } from './ldap.js';
 import { benchLifecycle } from './lifecycle.js';
 import { benchRegistry } from './registry.js';
 import { benchRelay } from './relay.js';
@@ -91,6 +92,7 @@ async function all(): Promise<void> {
   if (!only || only === 'search') await benchSearch();
   if (!only || only === 'lifecycle') await benchLifecycle();
   if (!only || only === 'registry') await benchRegistry();
+  if (!only || only === 'ldap') await benchLdap();
 }
 
 all().catch((error: unknown) => {

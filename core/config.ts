@@ -75,6 +75,10 @@ export interface Config {
   ldap: {
     port: number;
     baseDn: string;
+    /** Operators bind with this DN (empty: cn=operator,<baseDn>) and see unpublished entries too. */
+    operatorDn: string;
+    /** Empty: no operator bind. Prefer HYGIE_LDAP_OPERATOR_PASSWORD to keep it out of the file. */
+    operatorPassword: string;
   };
   webmail: {
     port: number;
@@ -156,7 +160,7 @@ export const DEFAULT_CONFIG: Config = {
   server: { host: '127.0.0.1', hostnames: ['mail.esante-demo.test', 'localhost'], dataDir: './data' },
   smtp: { mxPort: 2525, submissionPort: 2587, maxMessageSize: 25 * 1024 * 1024, shutdownGraceSeconds: 10, maxMessagesPerHour: 2000 },
   imap: { port: 1143, tlsPort: 0 },
-  ldap: { port: 1389, baseDn: 'dc=esante-demo,dc=test' },
+  ldap: { port: 1389, baseDn: 'dc=esante-demo,dc=test', operatorDn: '', operatorPassword: '' },
   webmail: { port: 8080, publicUrl: 'http://127.0.0.1:8080', language: 'fr' },
   networks: {
     mssante: { domains: [], relayHost: '', port: 25, clientCertFile: '', clientKeyFile: '', caFile: '', trustListSource: '' },
@@ -375,6 +379,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function redactedConfig(config: Readonly<Config>): Config {
   const copy = structuredClone(config) as Config;
   if (copy.certs.keySecret) copy.certs.keySecret = '(set)';
+  if (copy.ldap.operatorPassword) copy.ldap.operatorPassword = '(set)';
   if (copy.database.url) {
     const url = new URL(copy.database.url);
     if (url.password) url.password = '***';

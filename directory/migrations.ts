@@ -1,5 +1,6 @@
 /** The directory's tables: mailboxes, their addresses and credentials. */
 import type { Migration } from '../core/database.js';
+import { ldapMigrations } from './ldap/migrations.js';
 import { lifecycleMigrations } from './lifecycle/migrations.js';
 import { registryImportMigrations } from './registry/migrations.js';
 import { registryMigrations } from './registry-migrations.js';
@@ -69,5 +70,5 @@ const operatorMigrations: Migration[] = [{
 
 export const directoryMigrations: Migration[] = [
   ...mailboxMigrations, ...registryMigrations, ...operatorMigrations, ...searchMigrations, ...lifecycleMigrations,
-  ...registryImportMigrations,
+  ...registryImportMigrations, ...ldapMigrations,
 ];

@@ -37,6 +37,27 @@ export function isWithin(dn: DnKey, ancestor: DnKey): boolean {
   return ancestor.every((rdn, i) => dn[offset + i] === rdn);
 }
 
+/**
+ * The first (leaf) RDN of a DN as the client wrote it: its type in lower case and its
+ * value unescaped but not case-folded (entries are looked up by that value, e.g. a
+ * structure's technical identifier). `undefined` for the root or a malformed DN.
+ */
+export function leafRdn(text: string): { type: string; value: string } | undefined {
+  if (!parseDn(text)?.length) return undefined;
+  const [first] = splitUnescaped(text.trim(), ',');
+  const equals = indexOfUnescaped(first!, '=');
+  const value = unescapeValue(first!.slice(equals + 1).trim());
+  return value === undefined ? undefined : { type: first!.slice(0, equals).trim().toLowerCase(), value };
+}
+
+/** An attribute value escaped for a DN string (RFC 4514 §2.4). */
+export function escapeDnValue(value: string): string {
+  return value
+    .replace(/[\\,+"<>;=]/g, (c) => `\\${c}`)
+    .replace(/^[ #]/, (c) => `\\${c}`)
+    .replace(/ $/, '\\ ');
+}
+
 /** `type=value` → `type=<folded value>`, or `undefined` when malformed. */
 function parseAva(ava: string): string | undefined {
   const equals = indexOfUnescaped(ava, '=');

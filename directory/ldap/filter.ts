@@ -126,6 +126,19 @@ function withoutAccents(value: string): string {
   return value.normalize('NFD').replace(/\p{M}/gu, '').replace(/æ/g, 'ae').replace(/œ/g, 'oe').normalize('NFC');
 }
 
+/** The attributes a filter reads, in canonical spelling (unknown ones left out). */
+export function filterAttributes(filter: LdapFilter): string[] {
+  switch (filter.type) {
+    case 'and': case 'or': return filter.filters.flatMap(filterAttributes);
+    case 'not': return filterAttributes(filter.filter);
+    case 'unsupported': return [];
+    default: {
+      const name = canonicalAttribute(filter.attribute);
+      return name ? [name] : [];
+    }
+  }
+}
+
 /** The filter back as RFC 4515 text, for logs. */
 export function filterToString(filter: LdapFilter): string {
   switch (filter.type) {

@@ -12,6 +12,7 @@
  * escape; names and mail addresses do not contain one.
  */
 import type { LdapFilter } from './filter.js';
+import { PAGED_RESULTS_OID } from './schema.js';
 import type { SearchScope } from './search.js';
 
 /** What we read of an `@ldapjs/filter` object (`FilterString` and its subclasses). */
@@ -28,15 +29,25 @@ export interface LdapjsFilter {
   toString(): string;
 }
 
+/** The client's socket, as ldapjs decorates it. */
 export interface LdapjsConnection {
   readonly remoteAddress?: string;
+  /** Set by ldapjs after each successful bind: the bound DN (`cn=anonymous` for anonymous binds). */
+  readonly ldap?: { readonly bindDN?: { toString(): string } };
+  write(data: Buffer): boolean;
+}
+
+/** A request control (RFC 4511 §4.1.11): `type` is the OID; ldapjs decodes the value of the controls it knows. */
+export interface LdapjsControl {
+  readonly type: string;
+  readonly criticality: boolean;
+  readonly value?: unknown;
 }
 
 export interface LdapjsRequest {
   readonly messageId: number;
   readonly connection: LdapjsConnection;
-  /** Request controls (RFC 4511 §4.1.11): `type` is the OID. */
-  readonly controls: readonly { readonly type: string; readonly criticality: boolean }[];
+  readonly controls: readonly LdapjsControl[];
 }
 
 export interface LdapjsSearchRequest extends LdapjsRequest {
@@ -45,6 +56,8 @@ export interface LdapjsSearchRequest extends LdapjsRequest {
   readonly filter: LdapjsFilter;
   readonly attributes: readonly string[];
   readonly sizeLimit: number;
+  /** Seconds; 0 for none. */
+  readonly timeLimit: number;
   readonly typesOnly: boolean;
 }
 
@@ -72,7 +85,8 @@ export interface LdapjsResponse {
    * was lost): we choose attributes ourselves and empty it.
    */
   attributes: string[];
-  errorMessage: string;
+  /** The result's diagnosticMessage (ldapjs 3 ignores the older `errorMessage` name: it is never sent). */
+  diagnosticMessage: string;
   matchedDN: string;
   end(resultCode?: number): void;
   /** `noFiltering: true`: we already chose the attributes, ldapjs must not filter them again. */
@@ -80,6 +94,36 @@ export interface LdapjsResponse {
 }
 
 export type LdapjsNext = (error?: unknown) => void;
+
+/** The controls we implement, by OID: a critical control outside this list refuses the operation. */
+export const IMPLEMENTED_CONTROLS: ReadonlySet<string> = new Set([PAGED_RESULTS_OID]);
+
+/** RFC 2696's request control, as ldapjs's PagedResultsControl decodes it. */
+export function pagedResultsFromLdapjs(controls: readonly LdapjsControl[]): { size: number; cookie: Buffer } | undefined {
+  const control = controls.find((c) => c.type === PAGED_RESULTS_OID);
+  if (!control) return undefined;
+  const value = control.value as { size?: unknown; cookie?: unknown } | undefined;
+  const size = typeof value?.size === 'number' && value.size >= 0 ? value.size : 0;
+  const cookie = Buffer.isBuffer(value?.cookie) ? value.cookie : Buffer.from(typeof value?.cookie === 'string' ? value.cookie : '', 'latin1');
+  return { size, cookie };
+}
+
+/** The DN the connection is bound as, per ldapjs ('' when anonymous or unknown). */
+export function boundDnOf(connection: LdapjsConnection): string {
+  const dn = connection.ldap?.bindDN?.toString() ?? '';
+  return dn === 'cn=anonymous' ? '' : dn;
+}
+
+/** Deepest filter nesting we accept: real clients send two or three levels. */
+export const MAX_FILTER_DEPTH = 32;
+
+/** How deep a decoded ldapjs filter nests (AND/OR/NOT levels). */
+export function filterDepth(filter: LdapjsFilter, limit = MAX_FILTER_DEPTH + 1): number {
+  if (limit <= 0) return 0;
+  // `clauses` holds the operands of AND, OR and NOT (ldapjs's `filter` getter returns the filter itself on items).
+  const children = filter.clauses ?? [];
+  return 1 + children.reduce((max, child) => Math.max(max, filterDepth(child, limit - 1)), 0);
+}
 
 /** ldapjs 3 gives 0/1/2 (RFC 4511 values); older shapes gave names. */
 export function scopeFromLdapjs(scope: number | string): SearchScope | undefined {

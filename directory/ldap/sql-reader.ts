@@ -1,0 +1,127 @@
+/**
+ * How the LDAP read model runs its SQL. On SQLite it opens its own read-only connection
+ * to the database file and keeps its statements prepared: measured on this code base,
+ * a query through knex costs about 140 µs (pool, query object, promise chain) and the
+ * same prepared statement on its own connection about 15 µs, while an exact lookup
+ * needs four or five queries. WAL mode lets this reader run beside the application's
+ * writer, and each statement sees the last committed state (an unpublished box
+ * vanishes from the next search). On PostgreSQL (or an in-memory SQLite) the queries go
+ * through knex's pool.
+ */
+import type { Knex } from 'knex';
+import sqlite3 from 'sqlite3';
+import { databaseKind } from '../../core/database.js';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+export interface SqlReader {
+  readonly dialect: SqlDialect;
+  all<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** Most statements kept prepared per connection; the read model uses a few dozen distinct texts. */
+const MAX_PREPARED = 256;
+/** Read-only SQLite connections. */
+const READERS = 2;
+
+export async function openSqlReader(db: Knex): Promise<SqlReader> {
+  const dialect = databaseKind(db);
+  const filename = (db.client.config.connection as { filename?: string } | undefined)?.filename;
+  if (dialect === 'sqlite' && filename && filename !== ':memory:') return SqliteReader.open(filename, Number(process.env.HYGIE_LDAP_READERS ?? READERS));
+  return new KnexReader(db, dialect);
+}
+
+/**
+ * A few read-only connections, each running one statement at a time. One connection
+ * shared by concurrent statements makes node-sqlite3's worker threads queue on its
+ * mutex, and on a loaded machine a thread preempted while holding it stalls the others
+ * (measured: 20 ms per exact lookup instead of 0.1 ms); a queue in front of each
+ * connection avoids that, and two of them let reads overlap.
+ */
+class SqliteReader implements SqlReader {
+  readonly dialect = 'sqlite';
+  private readonly idle: SqliteConnection[];
+  private readonly waiting: Array<(connection: SqliteConnection) => void> = [];
+
+  private constructor(private readonly connections: readonly SqliteConnection[]) {
+    this.idle = [...connections];
+  }
+
+  static async open(filename: string, size: number): Promise<SqliteReader> {
+    return new SqliteReader(await Promise.all(Array.from({ length: size }, () => SqliteConnection.open(filename))));
+  }
+
+  async all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    const connection = this.idle.pop() ?? await new Promise<SqliteConnection>((resolve) => this.waiting.push(resolve));
+    try {
+      return await connection.all<T>(sql, params);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(connection);
+      else this.idle.push(connection);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.connections.map((c) => c.close()));
+  }
+}
+
+/** One read-only connection and its prepared statements. */
+class SqliteConnection {
+  private readonly statements = new Map<string, sqlite3.Statement>();
+
+  private constructor(private readonly connection: sqlite3.Database) {}
+
+  static open(filename: string): Promise<SqliteConnection> {
+    return new Promise((resolve, reject) => {
+      const connection = new sqlite3.Database(filename, sqlite3.OPEN_READONLY, (error) => {
+        if (error) return reject(error);
+        connection.configure('busyTimeout', 5000);
+        resolve(new SqliteConnection(connection));
+      });
+    });
+  }
+
+  all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= MAX_PREPARED) this.evictOldest();
+      // Without a callback, a statement that fails to prepare is an 'error' event nobody listens to: a crash.
+      statement = this.connection.prepare(sql, () => { /* its error reaches the all() below */ });
+      this.statements.set(sql, statement);
+    }
+    const prepared = statement;
+    return new Promise((resolve, reject) => {
+      prepared.all(params as unknown[], (error: Error | null, rows: T[]) => {
+        if (!error) return resolve(rows);
+        if (this.statements.get(sql) === prepared) this.statements.delete(sql);
+        reject(error);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    for (const statement of this.statements.values()) statement.finalize();
+    this.statements.clear();
+    return new Promise((resolve, reject) => this.connection.close((error) => (error ? reject(error) : resolve())));
+  }
+
+  private evictOldest(): void {
+    const [sql, statement] = this.statements.entries().next().value as [string, sqlite3.Statement];
+    statement.finalize();
+    this.statements.delete(sql);
+  }
+}
+
+class KnexReader implements SqlReader {
+  constructor(private readonly db: Knex, readonly dialect: SqlDialect) {}
+
+  async all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    const result = await this.db.raw(sql, params as Knex.RawBinding[]);
+    return (this.dialect === 'postgres' ? (result as { rows: T[] }).rows : result) as T[];
+  }
+
+  async close(): Promise<void> { /* the pool belongs to the application */ }
+}
