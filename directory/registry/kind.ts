@@ -5,7 +5,8 @@
  *
  * A handler buffers rows between writes; `take` detaches them so the next lines are read
  * while the previous rows are written. Rows name related rows by natural key (national
- * identifier, structure technical id): nothing needs a map of database ids in memory.
+ * identifier, structure technical id); the write turns those into ids, from the rows it
+ * has just written or by asking the database.
  */
 import type { ColumnSpecs, FieldReader } from './fields.js';
 import type { ImportKind } from './kinds.js';

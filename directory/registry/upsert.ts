@@ -1,6 +1,6 @@
 /**
  * Batched upserts keyed by natural keys, the same SQL on SQLite and PostgreSQL:
- * `INSERT … VALUES (…), (…) ON CONFLICT (key) DO UPDATE`. Every row written gets the
+ * `INSERT … SELECT … FROM <the rows as JSON> ON CONFLICT (key) DO UPDATE`. Every row written gets the
  * current import's id and has `vanished_at` cleared; `updated_at` moves to the import's
  * time only when a value really changed (or the row came back), which is how the import
  * tells updated rows from rows merely seen again.
