@@ -28,3 +28,19 @@ test('isWithin tells an entry from its ancestors and from strangers', () => {
   assert.equal(isWithin(parseDn('dc=other,dc=test')!, base), false);
   assert.equal(isWithin(base, []), true);
 });
+
+test('the leaf RDN as written, unescaped but not folded; values escaped for DNs', async () => {
+  const { escapeDnValue, leafRdn } = await import('./dn.js');
+  assert.deepEqual(leafRdn('UID=R1010AbC,ou=structures,dc=x'), { type: 'uid', value: 'R1010AbC' });
+  assert.deepEqual(leafRdn('mail=a\\2bb@x,ou=mailboxes,dc=x'), { type: 'mail', value: 'a+b@x' });
+  assert.equal(leafRdn(''), undefined);
+  assert.equal(leafRdn('not a dn'), undefined);
+  const tricky = ' #a,b+c"d<e>f;g=h\\i ';
+  assert.equal(normaliseDn(`cn=${escapeDnValue(tricky)},dc=x`), normaliseDn(`cn=${escapeDnValue(tricky)},dc=x`));
+  assert.deepEqual(leafRdn(`cn=${escapeDnValue(tricky)},dc=x`), { type: 'cn', value: tricky });
+});
+
+test('an escaped space at the end of a DN keeps it valid (and, as RFC 4518 says, insignificant when comparing)', () => {
+  assert.equal(normaliseDn('cn=a\\ '), 'cn=a');
+  assert.equal(normaliseDn('  cn=a  '), 'cn=a');
+});

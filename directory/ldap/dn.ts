@@ -12,7 +12,7 @@ export type DnKey = readonly string[];
 
 /** The DN's key, or `undefined` when the text is not a valid DN. */
 export function parseDn(text: string): DnKey | undefined {
-  const trimmed = text.trim();
+  const trimmed = trimValue(text);
   if (trimmed === '') return [];
   const rdns = splitUnescaped(trimmed, ',');
   const keys: string[] = [];
@@ -44,9 +44,9 @@ export function isWithin(dn: DnKey, ancestor: DnKey): boolean {
  */
 export function leafRdn(text: string): { type: string; value: string } | undefined {
   if (!parseDn(text)?.length) return undefined;
-  const [first] = splitUnescaped(text.trim(), ',');
+  const [first] = splitUnescaped(trimValue(text), ',');
   const equals = indexOfUnescaped(first!, '=');
-  const value = unescapeValue(first!.slice(equals + 1).trim());
+  const value = unescapeValue(trimValue(first!.slice(equals + 1)));
   return value === undefined ? undefined : { type: first!.slice(0, equals).trim().toLowerCase(), value };
 }
 
@@ -64,7 +64,7 @@ function parseAva(ava: string): string | undefined {
   if (equals <= 0) return undefined;
   const type = ava.slice(0, equals).trim().toLowerCase();
   if (!/^([a-z][a-z0-9-]*|\d+(\.\d+)*)$/.test(type)) return undefined;
-  const raw = ava.slice(equals + 1).trim();
+  const raw = trimValue(ava.slice(equals + 1));
   // `#04…` is a BER-encoded value; compare it as written.
   const value = raw.startsWith('#') ? raw.toLowerCase() : unescapeValue(raw);
   if (value === undefined) return undefined;
@@ -99,6 +99,18 @@ function unescapeValue(raw: string): string | undefined {
 function foldValue(value: string): string {
   const folded = value.normalize('NFKC').toLowerCase().trim().replace(/\s+/g, ' ');
   return folded.replace(/[\\,+=]/g, (c) => `\\${c}`);
+}
+
+/** Spaces around a value are not part of it, unless escaped (`cn=a\\ ` ends with a space). */
+function trimValue(raw: string): string {
+  let end = raw.length;
+  while (end > 0 && /\s/.test(raw[end - 1]!)) {
+    let backslashes = 0;
+    for (let i = end - 2; i >= 0 && raw[i] === '\\'; i--) backslashes++;
+    if (backslashes % 2 === 1) break;
+    end--;
+  }
+  return raw.slice(0, end).replace(/^\s+/, '');
 }
 
 function splitUnescaped(text: string, separator: string): string[] {

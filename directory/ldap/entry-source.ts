@@ -48,8 +48,10 @@ export class EntrySource {
     return this.text.refresh();
   }
 
-  close(): Promise<void> {
-    return this.sql.close();
+  /** Waits for a text index refresh in progress, then closes the read connections. */
+  async close(): Promise<void> {
+    await this.text.idle();
+    await this.sql.close();
   }
 
   /** How cheaply this lookup can be answered from an index for this kind (undefined: it cannot). */

@@ -77,20 +77,17 @@ export interface LdapjsWriteRequest extends LdapjsRequest {
   readonly dn: { toString(): string } | string;
 }
 
-/** ldapjs's response object: set the fields, then `end(resultCode)`; search entries go through `send`. */
+/**
+ * ldapjs's response object, for the answers ldapjs writes (binds, compares, refusals):
+ * set the fields, then `end(resultCode)`. Search answers are written by ber.ts instead:
+ * ldapjs's `send` re-parses every DN and drops attributes whose lower-cased name was not
+ * requested (that lost `employeeNumber`).
+ */
 export interface LdapjsResponse {
-  /**
-   * The attributes the client asked for. ldapjs's `send` drops any attribute whose
-   * lower-cased name is not in this list, even with `noFiltering` (so `employeeNumber`
-   * was lost): we choose attributes ourselves and empty it.
-   */
-  attributes: string[];
   /** The result's diagnosticMessage (ldapjs 3 ignores the older `errorMessage` name: it is never sent). */
   diagnosticMessage: string;
   matchedDN: string;
   end(resultCode?: number): void;
-  /** `noFiltering: true`: we already chose the attributes, ldapjs must not filter them again. */
-  send(entry: { dn: string; attributes: Record<string, string[]> }, noFiltering: boolean): void;
 }
 
 export type LdapjsNext = (error?: unknown) => void;

@@ -66,14 +66,16 @@ export interface SearchContext {
   certificates?: CertificateLookup;
 }
 
+/** Candidates per batch: the first one holds what the search may return, plus one; later ones grow to MAX_BATCH. */
 const FIRST_BATCH_MIN = 16;
+const MAX_BATCH = 1000;
+
 /** A kind's first candidates, read with the other kinds' (`requested`: the limit they were read with), and their entries when read along. */
 interface Prefetched {
   ids: number[];
   requested: number;
   entries?: Map<number, LdapEntry>;
 }
-const MAX_BATCH = 1000;
 
 /** How a walk over the sections stopped. */
 type Stop =

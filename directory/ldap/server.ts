@@ -160,7 +160,11 @@ export class LdapServer {
 
   /** Opens the directory's read model, then listens; resolves with the actual port (useful with port 0). */
   async listen(port: number, host: string): Promise<number> {
-    this.source ??= await EntrySource.open(this.db, this.baseDn, this.log);
+    if (!this.source) {
+      this.source = await EntrySource.open(this.db, this.baseDn, this.log);
+      // In the background: until it is done, substring searches scan (within the scan limit).
+      this.source.refreshTextIndex().catch((error: unknown) => this.log.warn('ldap text index refresh failed', { error }));
+    }
     this.tree ??= new DirectoryTree(this.baseDn, this.source, this.organisationName);
     return new Promise((resolve, reject) => {
       const failed = (error: Error) => reject(error);

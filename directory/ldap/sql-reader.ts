@@ -1,12 +1,11 @@
 /**
- * How the LDAP read model runs its SQL. On SQLite it opens its own read-only connection
- * to the database file and keeps its statements prepared: measured on this code base,
- * a query through knex costs about 140 µs (pool, query object, promise chain) and the
- * same prepared statement on its own connection about 15 µs, while an exact lookup
- * needs four or five queries. WAL mode lets this reader run beside the application's
- * writer, and each statement sees the last committed state (an unpublished box
- * vanishes from the next search). On PostgreSQL (or an in-memory SQLite) the queries go
- * through knex's pool.
+ * How the LDAP read model runs its SQL. On SQLite it opens its own read-only
+ * connections to the database file and keeps their statements prepared: measured on
+ * this code base, a query through knex costs about 140 µs (pool, query object, promise
+ * chain) and the same prepared statement on its own connection about 15 µs. WAL mode
+ * lets these readers run beside the application's writer, and each statement sees the
+ * last committed state (an unpublished box vanishes from the next search). On
+ * PostgreSQL (or an in-memory SQLite) the queries go through knex's pool.
  */
 import type { Knex } from 'knex';
 import sqlite3 from 'sqlite3';
@@ -28,7 +27,7 @@ const READERS = 2;
 export async function openSqlReader(db: Knex): Promise<SqlReader> {
   const dialect = databaseKind(db);
   const filename = (db.client.config.connection as { filename?: string } | undefined)?.filename;
-  if (dialect === 'sqlite' && filename && filename !== ':memory:') return SqliteReader.open(filename, Number(process.env.HYGIE_LDAP_READERS ?? READERS));
+  if (dialect === 'sqlite' && filename && filename !== ':memory:') return SqliteReader.open(filename, READERS);
   return new KnexReader(db, dialect);
 }
 

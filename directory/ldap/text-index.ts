@@ -75,6 +75,11 @@ export class TextIndex {
     return this.running;
   }
 
+  /** Resolves when no refresh is running (before the database is closed). */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
   private async refreshAll(): Promise<void> {
     if (!this.enabled) return;
     const lastImport = await this.db('imports').orderBy('id', 'desc').first('id', 'status', 'finished_at');
