@@ -20,6 +20,7 @@ import { DevHealthPkiService, ensureDevPki } from '../certs/index.js';
 import { freePort, spawnOperator, type SpawnedOperator } from '../conformance-tests/harness.js';
 import { loadConfig } from '../core/config.js';
 import { Logger } from '../core/logger.js';
+import { runLoad } from './load.js';
 import { installed, peakRssOf } from './processes.js';
 import { line, mib, summarise } from './stats.js';
 
@@ -98,18 +99,9 @@ export async function benchRelay(): Promise<void> {
       pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity, host: '127.0.0.1', port: a.ports.submission, secure: false, requireTLS: true,
       tls: { ca: caA, servername: 'localhost' }, auth: { user: 'anne.kerjean@region-a.test', pass: PASSWORD },
     });
-    const latencies: number[] = [];
-    let next = 0;
     const started = performance.now();
-    await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-      while (next < MESSAGES) {
-        const n = next++;
-        const t0 = performance.now();
-        await transport.sendMail({ from: 'anne.kerjean@region-a.test', to: 'claire.morin@partenaire.test', subject: `Compte rendu ${n}`, text: body });
-        latencies.push(performance.now() - t0);
-      }
-    }));
-    const submitted = (performance.now() - started) / 1000;
+    const { latencies, seconds: submitted } = await runLoad(MESSAGES, CONNECTIONS,
+      (n) => transport.sendMail({ from: 'anne.kerjean@region-a.test', to: 'claire.morin@partenaire.test', subject: `Compte rendu ${n}`, text: body }));
     transport.close();
     let delivered = 0;
     while ((delivered = await countAt(c, caOfC, 'claire.morin@partenaire.test')) < MESSAGES) {
@@ -125,18 +117,10 @@ export async function benchRelay(): Promise<void> {
 
     // Inbound plain acceptance on A's MX, for a local box.
     const mx = nodemailer.createTransport({ pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity, host: '127.0.0.1', port: a.ports.smtp, secure: false, requireTLS: true, tls: { ca: caA, servername: 'localhost' } });
-    const inbound: number[] = [];
-    next = 0;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-      while (next < MESSAGES) {
-        const n = next++;
-        const t = performance.now();
-        await mx.sendMail({ envelope: { from: 'labo@ailleurs.example', to: ['anne.kerjean@region-a.test'] }, raw: `From: <labo@ailleurs.example>\r\nTo: <anne.kerjean@region-a.test>\r\nSubject: Résultat ${n}\r\n\r\n${body}` });
-        inbound.push(performance.now() - t);
-      }
+    const { latencies: inbound, seconds: inboundSeconds } = await runLoad(MESSAGES, CONNECTIONS, (n) => mx.sendMail({
+      envelope: { from: 'labo@ailleurs.example', to: ['anne.kerjean@region-a.test'] },
+      raw: `From: <labo@ailleurs.example>\r\nTo: <anne.kerjean@region-a.test>\r\nSubject: Résultat ${n}\r\n\r\n${body}`,
     }));
-    const inboundSeconds = (performance.now() - t0) / 1000;
     mx.close();
     const si = summarise(inbound);
     console.log(line('inbound plain MX acceptance to the store (msg/s)', (MESSAGES / inboundSeconds).toFixed(0), `p50 ${si.p50.toFixed(1)} ms  p99 ${si.p99.toFixed(1)} ms`));

@@ -15,10 +15,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { CLI, spawnOperator } from '../conformance-tests/harness.js';
 import { benchCms } from './cms.js';
+import { runLoad } from './load.js';
 import { installed, rssOf } from './processes.js';
 import { benchImap } from './imap.js';
 import { benchLdap } from './ldap.js';
@@ -57,18 +57,8 @@ async function main(): Promise<void> {
       pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity, host: '127.0.0.1', port: server.ports.submission,
       secure: false, requireTLS: true, tls: { ca, servername: 'localhost' }, auth: { user: from, pass: PASSWORD },
     });
-    const latencies: number[] = [];
-    let next = 0;
-    const started = performance.now();
-    await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-      while (next < MESSAGES) {
-        const n = next++;
-        const t0 = performance.now();
-        await transport.sendMail({ from, to, subject: `Résultat ${n}${n % 100 === 0 ? ' urgent' : ''}`, text: body });
-        latencies.push(performance.now() - t0);
-      }
-    }));
-    const elapsed = (performance.now() - started) / 1000;
+    const { latencies, seconds: elapsed } = await runLoad(MESSAGES, CONNECTIONS,
+      (n) => transport.sendMail({ from, to, subject: `Résultat ${n}${n % 100 === 0 ? ' urgent' : ''}`, text: body }));
     transport.close();
     const s = summarise(latencies);
     console.log(line('SMTP submission, durable 250 (msg/s)', (MESSAGES / elapsed).toFixed(0), `${MESSAGES} in ${elapsed.toFixed(2)} s`));

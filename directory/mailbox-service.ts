@@ -276,9 +276,7 @@ export class MailboxService implements Authenticator, PublishedDirectory {
 
     // A successful authentication is a "connection" for the lifecycle rules; it republishes too.
     await this.db.transaction(async (trx) => {
-      const now = this.clock.now();
-      await trx('mailboxes').where({ id: resolved.mailboxId }).update({ last_login_at: toIso(now) });
-      await this.onConnection?.(trx, resolved.mailboxId, now);
+      await this.recordConnection(trx, resolved.mailboxId);
       await this.audit.record({
         action: 'auth.login', outcome: 'success', actor: normalised, subject: String(resolved.mailboxId),
         channel: context.channel, remoteAddress: context.remoteAddress,
@@ -298,11 +296,14 @@ export class MailboxService implements Authenticator, PublishedDirectory {
     const now = this.clock.now().getTime();
     if (now - (this.usesRecorded.get(mailboxId) ?? 0) < USE_RECORD_INTERVAL_MS) return;
     this.usesRecorded.set(mailboxId, now);
-    await this.db.transaction(async (trx) => {
-      const now = this.clock.now();
-      await trx('mailboxes').where({ id: mailboxId, status: 'active' }).update({ last_login_at: toIso(now) });
-      await this.onConnection?.(trx, mailboxId, now);
-    });
+    await this.db.transaction((trx) => this.recordConnection(trx, mailboxId));
+  }
+
+  /** The connection time the lifecycle rules count, and what the lifecycle does on a connection (republish). */
+  private async recordConnection(trx: Knex.Transaction, mailboxId: number): Promise<void> {
+    const now = this.clock.now();
+    await trx('mailboxes').where({ id: mailboxId, status: 'active' }).update({ last_login_at: toIso(now) });
+    await this.onConnection?.(trx, mailboxId, now);
   }
 
   async listPublished(): Promise<PublishedEntry[]> {

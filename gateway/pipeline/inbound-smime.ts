@@ -7,6 +7,7 @@
  * saying so: never dropped. Forged `Authentication-Results` claiming our name are removed.
  */
 import { formatAuthenticationResults, type DecryptResult, type SignatureVerdict } from '../../certs/index.js';
+import { headerBlock } from '../store/header-summary.js';
 import { prependHeaders } from './message-checks.js';
 
 export interface InboundSmimeOperations {
@@ -80,8 +81,5 @@ function withoutForgedResults(raw: Buffer, hostname: string): Buffer {
 }
 
 function headerText(raw: Buffer): string {
-  const crlf = raw.indexOf('\r\n\r\n');
-  const lf = raw.indexOf('\n\n');
-  const end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 2 : lf >= 0 ? lf + 1 : raw.length;
-  return raw.subarray(0, end).toString('latin1');
+  return headerBlock(raw).toString('latin1');
 }
