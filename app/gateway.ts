@@ -39,7 +39,7 @@ export async function buildGateway(context: OperatorContext, tls: { key: string;
   }
   const authoritiesOf = (network: NetworkName): string[] => authorities.get(network) ?? [];
 
-  const hasEncryptionCertificate = async (address: string) => (await certificates.findEncryptionCertificates(address)).length > 0;
+  const hasEncryptionCertificate = (address: string) => smime.canEncryptTo(address);
   const smimeOperations = {
     hasEncryptionCertificate,
     // One pass (sign then encrypt, in a worker) when the sender can read its own copy; else sign, then encrypt for the others.
@@ -48,7 +48,7 @@ export async function buildGateway(context: OperatorContext, tls: { key: string;
       : smime.encryptFor((await smime.signAs(message, from)).message, addresses),
   };
   const inboundSmime = {
-    canDecrypt: async (address: string) => (await certificates.listCertificates({ address, withPrivateKey: true })).some((c) => c.canEncrypt),
+    canDecrypt: (address: string) => smime.canDecryptAs(address),
     decryptAs: (message: Buffer, address: string) => smime.decryptAs(message, address),
     verify: (message: Buffer) => smime.verify(message),
   };

@@ -21,7 +21,6 @@ export async function runOperator(config: Readonly<Config>): Promise<number> {
   logger.info(`Operator API             https://${host}:${ports.api}/api/v1/  (bearer token or client certificate)`);
   logger.info(`Data folder              ${context.paths.dataDir}`);
   logger.info(`Database                 ${context.paths.database}`);
-  logger.info(`Message files            ${context.paths.messages}`);
   if (running.caCertPem) logger.info(`Development CA           ${context.paths.pki}/ca.crt  (trust it in your mail client: npm run --silent hygie -- pki print-ca)`);
   logger.info(`Domains                  ${Object.entries(config.operator.domains).filter(([k]) => k !== 'apicryptLabel').map(([, v]) => v).join(', ')}`);
 

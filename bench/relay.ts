@@ -4,8 +4,11 @@
  * delivered over TLS to a second operator C on loopback. Both run as their own
  * processes (`hygie start`). Reports the submission rate and latency (each 250 after
  * durable storage), the end-to-end delivered rate (until C holds every message), and A's
- * peak memory. C keeps the messages as received (its user's key is not on C), so the
- * figure is A's relay work, not C's decryption (which the CMS benchmark measures).
+ * peak memory, and the CPU time each process spent per message (from /proc: less
+ * dependent on what else the machine runs than the rates). C keeps the messages as
+ * received (its user's key is not on C), so the figure is A's relay work, not C's
+ * decryption (which the CMS benchmark measures). BENCH_NODE_ARGS passes options to both
+ * operators' Node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  * Also: plain inbound acceptance on A's MX. Postfix, where installed, gets the same
  * load for a ratio.
  */
@@ -21,7 +24,7 @@ import { freePort, spawnOperator, type SpawnedOperator } from '../conformance-te
 import { loadConfig } from '../core/config.js';
 import { Logger } from '../core/logger.js';
 import { runLoad } from './load.js';
-import { installed, peakRssOf } from './processes.js';
+import { cpuMicrosOf, installed, peakRssOf } from './processes.js';
 import { line, mib, summarise } from './stats.js';
 
 const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 2000);
@@ -88,20 +91,27 @@ export async function benchRelay(): Promise<void> {
       const partner = await (await pki.open('bench')).pki.issueSmime('claire.morin@partenaire.test', { usage: 'dual', keyAlgorithm: 'RSA-2048' });
       await context.certificates.importPem(partner.certificate.pem, { actor: 'bench' });
     });
-    c = await spawnOperator(dirC, envC);
-    a = await spawnOperator(dirA, envA);
+    // BENCH_NODE_ARGS reaches the operators' node, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to see where their time goes.
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    c = await spawnOperator(dirC, envC, nodeArgs);
+    a = await spawnOperator(dirA, envA, nodeArgs);
     const caA = readFileSync(path.join(dirA, 'pki', 'ca.crt'), 'utf8');
     const caOfC = readFileSync(caC, 'utf8');
 
     console.log(`Relay benchmark — ${MESSAGES} messages of ${SIZE} bytes, ${CONNECTIONS} clients, A signs+encrypts (RSA-2048, AES-256-CBC) and relays to C over TLS; ${os.cpus().length} cores`);
-    const body = 'Compte rendu de consultation, ligne de texte ordinaire.\n'.repeat(Math.ceil(SIZE / 56)).slice(0, SIZE);
+    const body = 'Compte rendu de consultation, ligne de texte ordinaire.\r\n'.repeat(Math.ceil(SIZE / 57)).slice(0, SIZE);
     const transport = nodemailer.createTransport({
       pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity, host: '127.0.0.1', port: a.ports.submission, secure: false, requireTLS: true,
       tls: { ca: caA, servername: 'localhost' }, auth: { user: 'anne.kerjean@region-a.test', pass: PASSWORD },
     });
+    const cpuBefore = [cpuMicrosOf(a.child.pid!), cpuMicrosOf(c.child.pid!), cpuMicrosOf(process.pid)];
     const started = performance.now();
     const { latencies, seconds: submitted } = await runLoad(MESSAGES, CONNECTIONS,
-      (n) => transport.sendMail({ from: 'anne.kerjean@region-a.test', to: 'claire.morin@partenaire.test', subject: `Compte rendu ${n}`, text: body }));
+      // Raw messages, as the inbound load below: the clients' own MIME building is not what is measured.
+      (n) => transport.sendMail({
+        envelope: { from: 'anne.kerjean@region-a.test', to: ['claire.morin@partenaire.test'] },
+        raw: `From: Anne Kerjean <anne.kerjean@region-a.test>\r\nTo: <claire.morin@partenaire.test>\r\nSubject: Compte rendu ${n}\r\nMessage-ID: <relais-${n}@banc.region-a.test>\r\nDate: ${new Date().toUTCString()}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}`,
+      }));
     transport.close();
     let delivered = 0;
     while ((delivered = await countAt(c, caOfC, 'claire.morin@partenaire.test')) < MESSAGES) {
@@ -109,10 +119,12 @@ export async function benchRelay(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const endToEnd = (performance.now() - started) / 1000;
+    const [cpuA, cpuC, cpuClients] = [a.child.pid!, c.child.pid!, process.pid].map((pid, i) => (cpuMicrosOf(pid) - cpuBefore[i]!) / MESSAGES);
     const s = summarise(latencies);
     console.log(line('submitted, signed+encrypted, queued (msg/s)', (MESSAGES / submitted).toFixed(0), `${MESSAGES} in ${submitted.toFixed(2)} s`));
     console.log(line('  submission latency (ms)', `p50 ${s.p50.toFixed(1)}`, `p95 ${s.p95.toFixed(1)}  p99 ${s.p99.toFixed(1)}  max ${s.max.toFixed(1)}`));
     console.log(line('delivered to the second instance (msg/s)', (delivered / endToEnd).toFixed(0), `${delivered}/${MESSAGES} stored at C after ${endToEnd.toFixed(2)} s (target ≥ 300)`));
+    console.log(line('  CPU per message (µs)', `A ${cpuA!.toFixed(0)}`, `C (receiving) ${cpuC!.toFixed(0)}  clients ${cpuClients!.toFixed(0)}`));
     console.log(line('operator A peak RSS', mib(peakRssOf(a.child.pid!)), `C: ${mib(peakRssOf(c.child.pid!))}`));
 
     // Inbound plain acceptance on A's MX, for a local box.

@@ -95,6 +95,16 @@ export class SmimeService {
     return { message: sealed, certificate: stored, recipients: recipients.map(({ address, lookup }) => ({ address, certificate: lookup.stored })) };
   }
 
+  /** Whether a valid encryption certificate is known for the address (a remembered lookup: routing asks for every message). */
+  async canEncryptTo(address: string): Promise<boolean> {
+    return (await this.lookups.encryptionCertificate(address)) !== undefined;
+  }
+
+  /** Whether an encryption key of the address is stored here, to decrypt what arrives for it (remembered too). */
+  async canDecryptAs(address: string): Promise<boolean> {
+    return (await this.lookups.decryptionKeys(address)).length > 0;
+  }
+
   /** Decrypts with any stored encryption key of the address (old certificates included: mail outlives them). */
   async decryptAs(message: Buffer, address: string): Promise<DecryptResult> {
     const keys = await this.lookups.decryptionKeys(address);

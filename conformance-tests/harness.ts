@@ -91,8 +91,8 @@ export interface SpawnedOperator {
  * Runs `hygie start` as its own process (as `npm start` does) on free ports, and waits
  * until it logs where it listens; the ports are read from that log.
  */
-export async function spawnOperator(dataDir: string, env: Record<string, string> = {}): Promise<SpawnedOperator> {
-  const child = spawn(process.execPath, [CLI, 'start'], {
+export async function spawnOperator(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<SpawnedOperator> {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start'], {
     env: {
       PATH: process.env.PATH ?? '', HYGIE_SERVER_DATA_DIR: dataDir, HYGIE_SMTP_MX_PORT: '0', HYGIE_SMTP_SUBMISSION_PORT: '0',
       HYGIE_IMAP_PORT: '0', HYGIE_LDAP_PORT: '0', HYGIE_WEBMAIL_PORT: '0', HYGIE_API_PORT: '0', ...env,

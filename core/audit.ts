@@ -54,20 +54,46 @@ export const auditMigrations: Migration[] = [{
   async down(db) { await db.schema.dropTable('audit_events'); },
 }];
 
+type AuditRow = Record<'at' | 'action' | 'outcome' | 'actor' | 'subject' | 'channel' | 'remote_address' | 'details', string | null>;
+
+/** 8 columns each: well under SQLite's and PostgreSQL's limits on bound parameters. */
+const ROWS_PER_INSERT = 100;
+
 export class AuditTrail {
   private readonly writes: WriteBatcher;
 
   constructor(private readonly db: Knex, private readonly clock: Clock) {
-    this.writes = new WriteBatcher(db);
+    this.writes = WriteBatcher.of(db);
   }
+
+  /** Records arriving while a commit is being prepared: written together, in one statement. */
+  private pending: { rows: AuditRow[]; written: Promise<void> } | undefined;
 
   /**
    * Records one event, durably before resolving; pass a transaction to make the record
-   * part of the action it describes. Without one, concurrent records share a commit.
+   * part of the action it describes. Without one, concurrent records share a commit and
+   * one multi-row insert.
    */
   async record(event: AuditEvent, trx?: Knex.Transaction): Promise<void> {
-    if (!trx) return this.writes.run((batch) => this.record(event, batch));
-    await trx('audit_events').insert({
+    const row = this.rowOf(event);
+    if (trx) {
+      await trx('audit_events').insert(row);
+      return;
+    }
+    if (!this.pending) {
+      const rows: AuditRow[] = [];
+      const written = this.writes.run(async (batch) => {
+        if (this.pending?.rows === rows) this.pending = undefined; // later records start the next group
+        for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) await batch('audit_events').insert(rows.slice(start, start + ROWS_PER_INSERT));
+      });
+      this.pending = { rows, written };
+    }
+    this.pending.rows.push(row);
+    return this.pending.written;
+  }
+
+  private rowOf(event: AuditEvent): AuditRow {
+    return {
       at: toIso(this.clock.now()),
       action: event.action,
       outcome: event.outcome,
@@ -76,7 +102,7 @@ export class AuditTrail {
       channel: event.channel ?? null,
       remote_address: event.remoteAddress ?? null,
       details: JSON.stringify(event.details ?? {}),
-    });
+    };
   }
 
   /** The newest events first, optionally of one action or about one subject. */

@@ -11,7 +11,7 @@ import { ALL_MIGRATIONS } from '../app/context.js';
 import { openDatabase } from './database.js';
 import { createTestPostgresDatabase, postgresUnavailable } from './testing-postgres.js';
 
-const EXPECTED_TABLES = ['audit_events', 'mailboxes', 'addresses', 'credentials', 'folders', 'messages', 'message_changes'];
+const EXPECTED_TABLES = ['audit_events', 'mailboxes', 'addresses', 'credentials', 'folders', 'messages', 'message_changes', 'message_blobs'];
 
 test('migrations create every table in a new SQLite file and are idempotent', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hygie-db-'));
@@ -24,7 +24,7 @@ test('migrations create every table in a new SQLite file and are idempotent', as
     await db.destroy();
     db = await openDatabase({ url: '', dataDir, migrations: ALL_MIGRATIONS });
     const applied = await db('knex_migrations').count({ n: '*' });
-    assert.equal(Number(applied[0]?.n), ALL_MIGRATIONS.length);
+    assert.equal(Number(applied[0]?.n), new Set(ALL_MIGRATIONS).size); // a migration shared by two modules runs once
     await db.destroy();
     assert.equal(statSync(dataDir).mode & 0o777, 0o700);
   } finally {

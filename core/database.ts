@@ -80,12 +80,14 @@ class ModuleMigrationSource implements Knex.MigrationSource<Migration> {
   private readonly migrations: readonly Migration[];
 
   constructor(migrations: readonly Migration[]) {
-    const names = new Set<string>();
+    // A migration shared by two modules' lists (the same object) runs once; two different ones with one name are a mistake.
+    const byName = new Map<string, Migration>();
     for (const migration of migrations) {
-      if (names.has(migration.name)) throw new Error(`two migrations are named ${migration.name}`);
-      names.add(migration.name);
+      const known = byName.get(migration.name);
+      if (known && known !== migration) throw new Error(`two migrations are named ${migration.name}`);
+      byName.set(migration.name, migration);
     }
-    this.migrations = [...migrations].sort((a, b) => a.name.localeCompare(b.name));
+    this.migrations = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async getMigrations(): Promise<Migration[]> { return [...this.migrations]; }

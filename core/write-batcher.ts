@@ -17,11 +17,21 @@ type Job = {
 /** Upper bound on the jobs in one transaction, to keep lock times and memory short. */
 const MAX_BATCH = 64;
 
+/** One batcher per database, so that the store's, the queue's and the audit trail's writes share commits. */
+const shared = new WeakMap<Knex, WriteBatcher>();
+
 export class WriteBatcher {
   private queue: Job[] = [];
   private draining = false;
 
   constructor(private readonly db: Knex) {}
+
+  /** The batcher every module writing to `db` goes through: on SQLite's single connection, separate batchers would only take turns. */
+  static of(db: Knex): WriteBatcher {
+    let batcher = shared.get(db);
+    if (!batcher) shared.set(db, (batcher = new WriteBatcher(db)));
+    return batcher;
+  }
 
   run<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {

@@ -1,10 +1,11 @@
 /**
- * The durable outbound queue: one row per message copy (its bytes in a fsynced file) and
+ * The durable outbound queue: one row per message copy (its bytes in `message_blobs`) and
  * one row per recipient, which carries the delivery state, the retry schedule and the
  * lease of the worker delivering it (a lease that runs out — a crashed process — makes
  * the recipient claimable again).
  */
 import type { Migration } from '../../core/database.js';
+import { messageBlobsMigration } from '../store/message-blobs.js';
 
 export const queueMigrations: Migration[] = [{
   name: '20261124_50_gateway_queue',
@@ -50,4 +51,4 @@ export const queueMigrations: Migration[] = [{
     await db.schema.dropTable('outbound_recipients');
     await db.schema.dropTable('outbound_messages');
   },
-}];
+}, messageBlobsMigration];

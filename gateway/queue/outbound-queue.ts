@@ -15,7 +15,7 @@ import type { Clock } from '../../core/clock.js';
 import { databaseKind, toIso } from '../../core/database.js';
 import { HygieError } from '../../core/errors.js';
 import { WriteBatcher } from '../../core/write-batcher.js';
-import { BlobStore } from '../store/blob-store.js';
+import { MessageBlobs } from '../store/message-blobs.js';
 import { DEFAULT_BACKOFF, retryDelaySeconds, type BackoffPolicy } from './backoff.js';
 
 export type RecipientStatus = 'queued' | 'delivering' | 'delivered' | 'failed' | 'expired';
@@ -45,7 +45,8 @@ export interface ClaimedDelivery {
   envelopeFrom: string;
   blobId: string;
   messageId: string | null;
-  recipients: Array<{ id: number; address: string; attempts: number }>;
+  /** `dsnNotify`: the RFC 3461 NOTIFY list, if the sender gave one. */
+  recipients: Array<{ id: number; address: string; attempts: number; dsnNotify: string | null }>;
 }
 
 /** What the audit trail keeps of a delivery attempt, to reconstruct an exchange in a dispute. */
@@ -84,7 +85,7 @@ export interface QueueEntry {
 
 export interface OutboundQueueOptions {
   db: Knex;
-  /** Folder of the queued messages' files (separate from mailboxes': they are deleted when done). */
+  /** Where earlier versions kept queued messages as files: still read for messages queued then. */
   blobDir: string;
   clock: Clock;
   audit: AuditTrail;
@@ -101,7 +102,7 @@ export class OutboundQueue {
   private readonly audit: AuditTrail;
   private readonly lifetimeSeconds: number;
   private readonly backoff: BackoffPolicy;
-  readonly blobs: BlobStore;
+  private readonly blobs: MessageBlobs;
   private readonly listeners = new Set<() => void>();
   /** Enqueues and delivery records from concurrent sessions and workers share commits. */
   private readonly batcher: WriteBatcher;
@@ -112,16 +113,16 @@ export class OutboundQueue {
     this.audit = options.audit;
     this.lifetimeSeconds = options.lifetimeSeconds ?? DEFAULT_LIFETIME;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.blobs = new BlobStore(options.blobDir);
-    this.batcher = new WriteBatcher(options.db);
+    this.blobs = new MessageBlobs(options.db, options.blobDir);
+    this.batcher = WriteBatcher.of(options.db);
   }
 
-  /** The bytes are durable before the row is written; with `trx`, the row commits with the caller's. */
+  /** The bytes and the rows commit together; with `trx`, with the caller's. */
   async enqueue(input: EnqueueInput, trx?: Knex.Transaction): Promise<number> {
     if (input.recipients.length === 0) throw new HygieError('INVALID_INPUT', 'a queued message needs at least one recipient');
-    const blobId = await this.blobs.put(input.raw);
     const now = this.clock.now();
     const write = async (t: Knex.Transaction): Promise<number> => {
+      const blobId = await this.blobs.put(t, input.raw);
       const [row] = await t('outbound_messages').insert({
         blob_id: blobId, envelope_from: input.envelopeFrom, message_id: input.messageId ?? null, size: input.raw.length,
         route: input.route, submitted_by: input.submittedBy ?? null, created_at: toIso(now),
@@ -169,7 +170,7 @@ export class OutboundQueue {
       if (ids.length === 0) return [];
       await trx('outbound_recipients').whereIn('id', ids).update({ status: 'delivering', lease_owner: owner, lease_until: leaseUntil });
       return trx('outbound_recipients as r').join('outbound_messages as m', 'm.id', 'r.message_row_id')
-        .whereIn('r.id', ids).select('r.id', 'r.recipient', 'r.domain', 'r.attempts', 'r.message_row_id', 'm.route', 'm.envelope_from', 'm.blob_id', 'm.message_id')
+        .whereIn('r.id', ids).select('r.id', 'r.recipient', 'r.domain', 'r.attempts', 'r.dsn_notify', 'r.message_row_id', 'm.route', 'm.envelope_from', 'm.blob_id', 'm.message_id')
         .orderBy('r.id');
     });
     const groups = new Map<string, ClaimedDelivery>();
@@ -183,7 +184,7 @@ export class OutboundQueue {
         };
         groups.set(key, group);
       }
-      group.recipients.push({ id: Number(row.id), address: String(row.recipient), attempts: Number(row.attempts) });
+      group.recipients.push({ id: Number(row.id), address: String(row.recipient), attempts: Number(row.attempts), dsnNotify: (row.dsn_notify as string | null) ?? null });
     }
     return [...groups.values()];
   }

@@ -46,6 +46,9 @@ export class QueueRunner {
   private wakeUp: (() => void) | undefined;
   private unsubscribe: (() => void) | undefined;
   private lastHousekeeping = 0;
+  /** The last claim took all it could: more may be due as soon as a delivery ends. */
+  private claimWasFull = false;
+  private wokenDuringPass = false;
 
   constructor(options: QueueRunnerOptions) {
     this.options = options;
@@ -70,21 +73,28 @@ export class QueueRunner {
   wake(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.wakeUp?.();
+    if (this.wakeUp) this.wakeUp();
+    else this.wokenDuringPass = true; // during a pass: the claim may have run before the new work was there
   }
 
   /** One pass: housekeeping, then claim and start what the limits allow. Returns how many groups started. */
   async tick(): Promise<number> {
     await this.housekeeping();
     const free = (this.options.concurrency ?? 16) - this.inFlight.size;
-    if (free <= 0) return 0;
-    const groups = await this.options.queue.claim(this.owner, free * 10, this.options.leaseSeconds ?? 600);
+    if (free <= 0) {
+      this.claimWasFull = true; // nothing claimed: whatever is due waits for a delivery to end
+      return 0;
+    }
+    const limit = free * 10;
+    const groups = await this.options.queue.claim(this.owner, limit, this.options.leaseSeconds ?? 600);
+    this.claimWasFull = groups.reduce((sum, group) => sum + group.recipients.length, 0) >= limit;
     for (const group of groups) {
       const task = this.deliverGroup(group).catch((error: unknown) => this.options.logger.error('delivery task failed', { error }));
       this.inFlight.add(task);
       void task.finally(() => {
         this.inFlight.delete(task);
-        this.wake();
+        // A claim that was not full took everything due: new work wakes us itself (enqueue, retry), so no empty claim here.
+        if (this.claimWasFull) this.wake();
       });
     }
     return groups.length;
@@ -98,13 +108,14 @@ export class QueueRunner {
   private async run(): Promise<void> {
     while (this.running) {
       let started = 0;
+      this.wokenDuringPass = false;
       try {
         started = await this.tick();
       } catch (error) {
         this.options.logger.error('queue pass failed', { error });
       }
       if (!this.running) break;
-      if (started > 0 && this.inFlight.size < (this.options.concurrency ?? 16)) continue;
+      if (this.wokenDuringPass || (started > 0 && this.claimWasFull && this.inFlight.size < (this.options.concurrency ?? 16))) continue;
       await new Promise<void>((resolve) => {
         this.wakeUp = resolve;
         this.timer = setTimeout(resolve, this.options.pollMs ?? 5000);
@@ -156,7 +167,9 @@ export class QueueRunner {
       }));
     }
     if (ended.length) await this.report(ended, 'failed');
-    const successes = (await this.options.queue.get(delivered.map((d) => d.id))).filter((e) => wants(e, 'SUCCESS'));
+    // Only NOTIFY=SUCCESS asks for a delivery report: the entries are read again only then.
+    const reported = delivered.filter((d) => wants(d, 'SUCCESS'));
+    const successes = reported.length ? (await this.options.queue.get(reported.map((d) => d.id))).filter((e) => wants(e, 'SUCCESS')) : [];
     if (successes.length) await this.report(successes, 'delivered');
   }
 
@@ -212,7 +225,7 @@ export class QueueRunner {
 }
 
 /** RFC 3461: without NOTIFY, failures (and, at our discretion, delays) are reported; NEVER means none. */
-function wants(entry: QueueEntry, kind: 'SUCCESS' | 'FAILURE' | 'DELAY'): boolean {
+function wants(entry: Pick<QueueEntry, 'dsnNotify'>, kind: 'SUCCESS' | 'FAILURE' | 'DELAY'): boolean {
   if (!entry.dsnNotify) return kind !== 'SUCCESS';
   const values = entry.dsnNotify.split(',');
   return !values.includes('NEVER') && values.includes(kind);

@@ -11,7 +11,7 @@ import type { Clock } from '../../core/clock.js';
 import { databaseKind, toBoolean, toIso } from '../../core/database.js';
 import { HygieError } from '../../core/errors.js';
 import { WriteBatcher } from '../../core/write-batcher.js';
-import { BlobStore } from './blob-store.js';
+import { MessageBlobs } from './message-blobs.js';
 import { indexMessage, type MessageIndex } from './message-index.js';
 import type {
   AppendOptions, AppendResult, CopyResult, FlagUpdateMode, FlagUpdateResult, Folder, FolderChange, FolderStatus, MessageDescription,
@@ -33,6 +33,7 @@ export const DEFAULT_QUOTA_BYTES = 2 * 1024 ** 3;
 
 export interface KnexMessageStoreOptions {
   db: Knex;
+  /** Where earlier versions kept bodies as files: still read for messages stored then. */
   blobDir: string;
   clock: Clock;
   /** Default storage limit per box, in bytes (2 GiB unless configured). */
@@ -46,9 +47,15 @@ export class MessageNotFoundError extends Error {
   }
 }
 
+/** A folder a new message goes to, with the box whose quota it counts against. */
+interface CopyTarget {
+  folderId: number;
+  mailboxId: number;
+}
+
 export class KnexMessageStore implements MessageStore {
   private readonly db: Knex;
-  private readonly blobs: BlobStore;
+  private readonly blobs: MessageBlobs;
   private readonly clock: Clock;
   private readonly events = new EventEmitter();
   private readonly writes: WriteBatcher;
@@ -59,8 +66,8 @@ export class KnexMessageStore implements MessageStore {
   constructor(options: KnexMessageStoreOptions) {
     this.db = options.db;
     this.quotaBytes = options.quotaBytes ?? DEFAULT_QUOTA_BYTES;
-    this.writes = new WriteBatcher(options.db);
-    this.blobs = new BlobStore(options.blobDir);
+    this.writes = WriteBatcher.of(options.db);
+    this.blobs = new MessageBlobs(options.db, options.blobDir);
     this.clock = options.clock;
     this.events.setMaxListeners(0);
   }
@@ -140,9 +147,9 @@ export class KnexMessageStore implements MessageStore {
   }
 
   async readMessages(folderId: number, uids: readonly number[]): Promise<Map<number, Buffer>> {
-    const rows = await selectByUids(this.db, folderId, uids, ['uid', 'blob_id', 'size']);
-    const contents = await Promise.all(rows.map((row) => this.blobs.get(row.blob_id, Number(row.size))));
-    return new Map(rows.map((row, index) => [Number(row.uid), contents[index] as Buffer]));
+    const rows = await selectByUids(this.db, folderId, uids, ['uid', 'blob_id']);
+    const contents = await this.blobs.getMany(rows.map((row) => String(row.blob_id)));
+    return new Map(rows.map((row) => [Number(row.uid), contents.get(String(row.blob_id)) as Buffer]));
   }
 
   async append(mailboxId: number, folderName: string, raw: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
@@ -155,12 +162,12 @@ export class KnexMessageStore implements MessageStore {
       const existing = messageId ? await this.db('messages').where({ folder_id: folder.id, message_id: messageId }).first('uid') : undefined;
       if (existing) return { folderId: folder.id, uidValidity: folder.uidValidity, uid: Number(existing.uid) };
     }
-    const [result] = await this.insertCopies([folder.id], raw, options);
+    const [result] = await this.insertCopies([{ folderId: folder.id, mailboxId }], raw, options);
     return result as AppendResult;
   }
 
   async deliver(mailboxIds: readonly number[], raw: Buffer, options: AppendOptions = {}): Promise<AppendResult[]> {
-    const folderIds: number[] = [];
+    const targets: CopyTarget[] = [];
     for (const mailboxId of new Set(mailboxIds)) {
       let inboxId = this.inboxes.get(mailboxId);
       if (inboxId === undefined) {
@@ -169,9 +176,9 @@ export class KnexMessageStore implements MessageStore {
         inboxId = inbox.id;
         this.inboxes.set(mailboxId, inboxId);
       }
-      folderIds.push(inboxId);
+      targets.push({ folderId: inboxId, mailboxId });
     }
-    return this.insertCopies(folderIds, raw, options);
+    return this.insertCopies(targets, raw, options);
   }
 
   async updateFlags(folderId: number, uids: readonly number[], flags: readonly string[], mode: FlagUpdateMode): Promise<MessageSummary[]> {
@@ -258,8 +265,8 @@ export class KnexMessageStore implements MessageStore {
   }
 
   /** Writes the body once, then one message row per folder, all in one transaction. */
-  private async insertCopies(folderIds: readonly number[], raw: Buffer, options: AppendOptions): Promise<AppendResult[]> {
-    const blobId = await this.blobs.put(raw);
+  private async insertCopies(targets: readonly CopyTarget[], raw: Buffer, options: AppendOptions): Promise<AppendResult[]> {
+    const blobId = MessageBlobs.idOf(raw);
     const index = indexMessage(raw);
     const summary = index.summary;
     const row: MessageRowFields = {
@@ -271,10 +278,10 @@ export class KnexMessageStore implements MessageStore {
     return this.write(async (trx) => {
       const changes: FolderChange[] = [];
       const result: AppendResult[] = [];
-      const owners = await trx('folders').whereIn('id', [...folderIds]).select('id', 'mailbox_id');
-      for (const owner of owners) await this.checkQuota(trx, Number(owner.mailbox_id), raw.length);
+      for (const mailboxId of new Set(targets.map((t) => t.mailboxId))) await this.checkQuota(trx, mailboxId, raw.length);
+      await this.blobs.put(trx, raw);
       await saveTexts(trx, blobId, index);
-      for (const folderId of folderIds) {
+      for (const { folderId } of targets) {
         const { uid, uidValidity, change } = await this.insertRow(trx, folderId, row);
         changes.push(change);
         result.push({ folderId, uidValidity, uid });
@@ -292,8 +299,11 @@ export class KnexMessageStore implements MessageStore {
 
   /** One new message row (next UID, new modseq) and its journal entry. */
   private async insertRow(trx: Knex.Transaction, folderId: number, row: MessageRowFields): Promise<{ uid: number; uidValidity: number; change: FolderChange }> {
-    await trx('folders').where({ id: folderId }).increment({ uid_next: 1, highest_modseq: 1, message_count: 1, total_size: Number(row.size) });
-    const folder = await trx('folders').where({ id: folderId }).first('uid_next', 'uid_validity', 'highest_modseq');
+    // UPDATE … RETURNING (SQLite ≥ 3.35, PostgreSQL): the new counters without a second statement.
+    const [folder] = await trx('folders').where({ id: folderId }).update({
+      uid_next: trx.raw('uid_next + 1'), highest_modseq: trx.raw('highest_modseq + 1'), message_count: trx.raw('message_count + 1'),
+      total_size: trx.raw('total_size + ?', [Number(row.size)]),
+    }, ['uid_next', 'uid_validity', 'highest_modseq']);
     const modseq = Number(folder.highest_modseq);
     const uid = Number(folder.uid_next) - 1;
     await trx('messages').insert({
@@ -307,8 +317,7 @@ export class KnexMessageStore implements MessageStore {
 
   /** Bumps the folder's modseq (and UID counter); returns the new modseq. Locks the folder row until commit. */
   private async bumpFolder(trx: Knex.Transaction, folderId: number, uids: number): Promise<number> {
-    await trx('folders').where({ id: folderId }).increment({ uid_next: uids, highest_modseq: 1 });
-    const row = await trx('folders').where({ id: folderId }).first('highest_modseq');
+    const [row] = await trx('folders').where({ id: folderId }).update({ uid_next: trx.raw('uid_next + ?', [uids]), highest_modseq: trx.raw('highest_modseq + 1') }, ['highest_modseq']);
     return Number(row.highest_modseq);
   }
 
@@ -432,10 +441,11 @@ export class KnexMessageStore implements MessageStore {
   }
 
   private async usage(db: Knex | Knex.Transaction, mailboxId: number): Promise<QuotaUsage> {
-    const totals = await db('folders').where({ mailbox_id: mailboxId })
-      .first(db.raw('coalesce(sum(total_size), 0) as used'), db.raw('coalesce(sum(message_count), 0) as messages'));
-    const own = await db('mailbox_quotas').where({ mailbox_id: mailboxId }).first('storage_limit');
-    return { usedBytes: Number(totals?.used ?? 0), messages: Number(totals?.messages ?? 0), limitBytes: own ? Number(own.storage_limit) : this.quotaBytes };
+    const totals = await db('folders').where({ mailbox_id: mailboxId }).first(
+      db.raw('coalesce(sum(total_size), 0) as used'), db.raw('coalesce(sum(message_count), 0) as messages'),
+      db('mailbox_quotas').where({ mailbox_id: mailboxId }).select('storage_limit').as('own_limit'));
+    const own = totals?.own_limit;
+    return { usedBytes: Number(totals?.used ?? 0), messages: Number(totals?.messages ?? 0), limitBytes: own === null || own === undefined ? this.quotaBytes : Number(own) };
   }
 
   /** Refuses a write that would take a box past its limit; runs inside the write's transaction. */

@@ -1,9 +1,10 @@
 /**
  * The message store's tables: folders, messages and the change journal (modseq); then
  * what a 10 000-message mailbox needs to be served fast (cached IMAP descriptions, search
- * text, per-folder counters) and the per-box storage quota.
+ * text, per-folder counters) and the per-box storage quota; then the bodies themselves.
  */
 import type { Migration } from '../../core/database.js';
+import { messageBlobsMigration } from './message-blobs.js';
 
 export const storeMigrations: Migration[] = [{
   name: '20261124_20_gateway_store',
@@ -97,4 +98,4 @@ export const storeMigrations: Migration[] = [{
       table.dropColumn('envelope');
     });
   },
-}];
+}, messageBlobsMigration];
