@@ -12,6 +12,7 @@
 import type * as pkijs from 'pkijs';
 import { HygieError } from '../../core/errors.js';
 import { writeAuthEnvelopedData } from './auth-enveloped.js';
+import { joinPieces, type DerPieces } from './der-writer.js';
 import { contentAlgorithmByName, CONTENT_TYPE_OID, EC_PUBLIC_KEY_OID, type ProducedContentEncryption } from './envelope-algorithms.js';
 import { writeContentInfo, writeEnvelopedData } from './envelope-asn1.js';
 import { sealContent } from './envelope-content.js';
@@ -41,6 +42,14 @@ export interface EncryptOptions {
  * (RFC 8551 §3.3 leaves that to the sending agent). A certificate given twice is used once.
  */
 export async function encryptCms(content: Uint8Array, recipients: readonly pkijs.Certificate[], options: EncryptOptions = {}): Promise<Buffer> {
+  return joinPieces(envelopeOf(content, recipients, options));
+}
+
+/**
+ * encryptCms's ContentInfo as DER pieces, the ciphertext not copied; synchronous, so that
+ * `content` may be a scratch buffer (sign-encrypt.ts).
+ */
+function envelopeOf(content: Uint8Array, recipients: readonly pkijs.Certificate[], options: EncryptOptions): DerPieces {
   const unique = distinctCertificates(recipients);
   if (unique.length === 0) throw new HygieError('INVALID_INPUT', 'encryption needs at least one recipient certificate');
   const algorithm = contentAlgorithmByName(options.contentEncryption ?? 'AES-256-CBC');
@@ -73,11 +82,14 @@ export async function encryptMessage(message: Buffer, recipients: readonly pkijs
   return encryptedMessageOf(split.outer, split.entity, recipients, options);
 }
 
-/** The outer header followed by `entity` encrypted, as an `application/pkcs7-mime` entity. */
-export async function encryptedMessageOf(
-  outer: readonly HeaderField[], entity: Buffer, recipients: readonly pkijs.Certificate[], options: EncryptOptions = {},
-): Promise<Buffer> {
-  const der = await encryptCms(entity, recipients, options);
+/**
+ * The outer header followed by `entity` encrypted, as an `application/pkcs7-mime` entity.
+ * Synchronous: `entity` may be a scratch buffer.
+ */
+export function encryptedMessageOf(
+  outer: readonly HeaderField[], entity: Uint8Array, recipients: readonly pkijs.Certificate[], options: EncryptOptions = {},
+): Buffer {
+  const der = envelopeOf(entity, recipients, options);
   const gcm = contentAlgorithmByName(options.contentEncryption ?? 'AES-256-CBC').mode === 'gcm';
   return pkcs7MimeMessage(outer, der, gcm ? 'authEnveloped-data' : 'enveloped-data');
 }

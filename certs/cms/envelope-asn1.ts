@@ -5,7 +5,7 @@
  * does not match; unknown RecipientInfo kinds are kept as 'other' (never ours).
  */
 import { BerError, childrenOf, expectTag, octetsOf, oidOf, readTlv, smallIntegerOf, type Tlv } from './envelope-ber.js';
-import { contextTag, joinPieces, objectIdentifier, octetString, sequence, setOf, smallInteger, tlv, tlvPieces, type DerPieces } from './der-writer.js';
+import { contextTag, objectIdentifier, octetString, sequence, setOf, smallInteger, tlv, tlvPieces, type DerPieces } from './der-writer.js';
 import { CONTENT_TYPE_OID } from './envelope-algorithms.js';
 
 export interface AlgorithmIdentifier {
@@ -168,9 +168,9 @@ export function oid(dotted: string): Buffer {
   return encoding;
 }
 
-/** The ContentInfo, joined: the one copy of the (large) content. */
-export function writeContentInfo(contentType: string, content: DerPieces): Buffer {
-  return joinPieces(tlvPieces(0x30, oid(contentType), tlvPieces(0xa0, content)));
+/** The ContentInfo as pieces: the (large) content is copied once, where the pieces are joined or written out. */
+export function writeContentInfo(contentType: string, content: DerPieces): Uint8Array[] {
+  return tlvPieces(0x30, oid(contentType), tlvPieces(0xa0, content));
 }
 
 /** EnvelopedData without originatorInfo or attributes; RecipientInfos sorted as DER wants a SET OF. */

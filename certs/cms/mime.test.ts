@@ -93,6 +93,31 @@ test('base64Lines: 76-character CRLF lines after an optional prefix, for every l
   }
 });
 
+test('base64Lines of DER pieces is base64Lines of the pieces joined, wherever they split', () => {
+  let seed = 3;
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  // Small and large pieces (large ones are encoded in place), empty ones, groups of 3 split across pieces.
+  const sizes = [0, 1, 2, 3, 4, 5, 300, 511, 512, 513, 514, 700, 2000];
+  for (let round = 0; round < 300; round++) {
+    const pieces = Array.from({ length: 1 + next(6) }, () => Buffer.from(Array.from({ length: sizes[next(sizes.length)]! }, () => next(256))));
+    assert.ok(base64Lines(pieces, Buffer.from('H: x\r\n\r\n')).equals(base64Lines(Buffer.concat(pieces), Buffer.from('H: x\r\n\r\n'))), `sizes ${pieces.map((p) => p.length)}`);
+  }
+});
+
+test('a multipart/signed entity written into a larger scratch buffer is the same entity', () => {
+  const content = Buffer.from('Content-Type: text/plain\r\n\r\nbonjour\r\n');
+  const signature = new Uint8Array(Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff));
+  const scratch = Buffer.alloc(64 * 1024, 0x55);
+  const inScratch = multipartSignedEntity(content, signature, 'sha-256', 'b0undary', () => scratch);
+  assert.equal(inScratch.buffer, scratch.buffer);
+  assert.ok(inScratch.equals(multipartSignedEntity(content, signature, 'sha-256', 'b0undary')));
+  assert.match(inScratch.toString('latin1'), /^Content-Type: multipart\/signed; protocol="application\/pkcs7-signature"; micalg=sha-256;\r\n boundary="b0undary"\r\n/);
+  assert.ok(inScratch.toString('latin1').endsWith('\r\n--b0undary--\r\n'));
+});
+
 test('pkcs7MimeMessage is joinMessage of pkcs7MimeEntity, written at once', () => {
   const { outer } = splitMessage(Buffer.from('From: a@x.test\r\nMIME-Version: 1.0\r\nSubject: s\r\n\r\nbody'));
   const der = new Uint8Array(Array.from({ length: 300 }, (_, i) => i & 0xff));

@@ -337,42 +337,117 @@ function decodeBody(fields: readonly HeaderField[], body: Buffer): Buffer {
 const BASE64_LINE = 76;
 const NOTHING = new Uint8Array(0);
 
+/** Bytes of `bytes` as base64 lines: the text and a CRLF per line of 76 (one empty line for no bytes). */
+export function base64LinesLength(byteLength: number): number {
+  const text = 4 * Math.ceil(byteLength / 3);
+  return text === 0 ? 2 : text + 2 * Math.ceil(text / BASE64_LINE);
+}
+
 /**
  * Base64 in lines of 76 characters, each ended by CRLF, as MIME wants, after `prefix`
- * (header fields) in the same buffer. The text is written once at the end of the output
- * and its lines moved into place (a plain Uint8Array's copyWithin is a memmove): several
- * times faster than slicing and joining strings.
+ * (header fields) in the same buffer. `bytes` may be given in pieces (DER written as
+ * pieces): they are encoded as if joined, without joining them.
  */
-export function base64Lines(bytes: Uint8Array, prefix: Uint8Array = NOTHING): Buffer {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-  if (text.length === 0) return Buffer.concat([prefix, Buffer.from('\r\n', 'latin1')]);
-  const lines = Math.ceil(text.length / BASE64_LINE);
-  const total = prefix.length + text.length + 2 * lines;
-  const out = Buffer.allocUnsafe(total);
+export function base64Lines(bytes: Uint8Array | readonly Uint8Array[], prefix: Uint8Array = NOTHING): Buffer {
+  const pieces = bytes instanceof Uint8Array ? [bytes] : bytes;
+  const out = Buffer.allocUnsafe(prefix.length + base64LinesLength(totalLength(pieces)));
   out.set(prefix, 0);
-  const source = total - text.length;
-  out.write(text, source, 'latin1');
-  const view = new Uint8Array(out.buffer, out.byteOffset, total);
-  let written = prefix.length;
-  for (let from = source; from < total; from += BASE64_LINE) {
-    const to = Math.min(from + BASE64_LINE, total);
+  writeBase64Lines(out, prefix.length, pieces);
+  return out;
+}
+
+function totalLength(pieces: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const piece of pieces) total += piece.length;
+  return total;
+}
+
+/**
+ * Writes the pieces as base64 lines at `at` in `out`, which has base64LinesLength(their
+ * length) bytes there; returns where they end. The text is written once at the end of that
+ * region and its lines moved into place (a plain Uint8Array's copyWithin is a memmove):
+ * several times faster than slicing and joining strings.
+ */
+function writeBase64Lines(out: Buffer, at: number, pieces: readonly Uint8Array[]): number {
+  const byteLength = totalLength(pieces);
+  const end = at + base64LinesLength(byteLength);
+  const view = new Uint8Array(out.buffer, out.byteOffset, out.length);
+  if (byteLength === 0) {
+    view[at] = 0x0d;
+    view[at + 1] = 0x0a;
+    return end;
+  }
+  const source = end - 4 * Math.ceil(byteLength / 3);
+  writeBase64Text(out, source, pieces);
+  let written = at;
+  for (let from = source; from < end; from += BASE64_LINE) {
+    const to = Math.min(from + BASE64_LINE, end);
     view.copyWithin(written, from, to);
     written += to - from;
     view[written++] = 0x0d;
     view[written++] = 0x0a;
   }
-  return out;
+  return end;
+}
+
+/** Pieces shorter than this are gathered before encoding: a toString per small piece costs more than copying it. */
+const SMALL_PIECE = 512;
+
+/**
+ * The base64 text of the pieces' concatenation, unbroken, at `at`. Base64 works on groups
+ * of 3 bytes, so a large piece is encoded in place from a group boundary, and the bytes
+ * around it (small pieces, a group straddling two pieces) are gathered and encoded apart.
+ */
+function writeBase64Text(out: Buffer, at: number, pieces: readonly Uint8Array[]): number {
+  let pending: Uint8Array[] = [];
+  let pendingLength = 0;
+  const writePending = (all: boolean) => {
+    const joined = Buffer.concat(pending, pendingLength);
+    const whole = all ? pendingLength : pendingLength - (pendingLength % 3);
+    at += out.write(joined.toString('base64', 0, whole), at, 'latin1');
+    pending = whole < pendingLength ? [joined.subarray(whole)] : [];
+    pendingLength -= whole;
+  };
+  for (const piece of pieces) {
+    if (piece.length < SMALL_PIECE) {
+      pending.push(piece);
+      pendingLength += piece.length;
+      continue;
+    }
+    // Complete the pending bytes to whole groups with the piece's first bytes.
+    const lead = (3 - (pendingLength % 3)) % 3;
+    pending.push(piece.subarray(0, lead));
+    pendingLength += lead;
+    writePending(true);
+    const rest = piece.length - lead;
+    const aligned = lead + rest - (rest % 3);
+    at += out.write(Buffer.from(piece.buffer, piece.byteOffset, piece.length).toString('base64', lead, aligned), at, 'latin1');
+    if (aligned < piece.length) {
+      pending.push(piece.subarray(aligned));
+      pendingLength += piece.length - aligned;
+    }
+  }
+  if (pendingLength > 0) writePending(true);
+  return at;
 }
 
 type Pkcs7MimeType = 'signed-data' | 'enveloped-data' | 'authEnveloped-data';
 
+/** Where an entity is written: a fresh buffer, or a scratch one (scratch.ts) when it is consumed at once. */
+export type Allocate = (size: number) => Buffer;
+
+const fresh: Allocate = (size) => Buffer.allocUnsafe(size);
+
 /** An `application/pkcs7-mime` entity carrying a CMS structure. */
-export function pkcs7MimeEntity(der: Uint8Array, smimeType: Pkcs7MimeType): Buffer {
-  return base64Lines(der, pkcs7MimeHeader(smimeType));
+export function pkcs7MimeEntity(der: Uint8Array, smimeType: Pkcs7MimeType, allocate: Allocate = fresh): Buffer {
+  const header = pkcs7MimeHeader(smimeType);
+  const out = allocate(header.length + base64LinesLength(der.length));
+  out.set(header, 0);
+  return out.subarray(0, writeBase64Lines(out, header.length, [der]));
 }
 
-/** joinMessage(outer, pkcs7MimeEntity(der, smimeType)), written in one buffer. */
-export function pkcs7MimeMessage(outer: readonly HeaderField[], der: Uint8Array, smimeType: Pkcs7MimeType): Buffer {
+/** joinMessage(outer, pkcs7MimeEntity(der, smimeType)), written in one buffer; the DER may be given in pieces. */
+export function pkcs7MimeMessage(outer: readonly HeaderField[], der: Uint8Array | readonly Uint8Array[], smimeType: Pkcs7MimeType): Buffer {
   return base64Lines(der, Buffer.concat([outerHead(outer), pkcs7MimeHeader(smimeType)]));
 }
 
@@ -392,17 +467,26 @@ function pkcs7MimeHeader(smimeType: Pkcs7MimeType): Buffer {
   return header;
 }
 
-/** A `multipart/signed` entity: the signed entity as is, then the detached signature. */
-export function multipartSignedEntity(content: Buffer, signatureDer: Uint8Array, micalg: string, boundary: string): Buffer {
-  const head = Buffer.from(
+/**
+ * A `multipart/signed` entity: the signed entity as is, then the detached signature,
+ * written in one buffer. `micalg` and `boundary` are ASCII (one byte per character).
+ */
+export function multipartSignedEntity(content: Buffer, signatureDer: Uint8Array, micalg: string, boundary: string, allocate: Allocate = fresh): Buffer {
+  const head =
     `Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=${micalg};\r\n boundary="${boundary}"\r\n\r\n` +
     'This is a cryptographically signed message in MIME format.\r\n\r\n' +
-    `--${boundary}\r\n`, 'latin1');
-  const middle = Buffer.from(
+    `--${boundary}\r\n`;
+  const middle =
     `\r\n--${boundary}\r\n` +
     'Content-Type: application/pkcs7-signature; name="smime.p7s"\r\n' +
     'Content-Transfer-Encoding: base64\r\n' +
-    'Content-Disposition: attachment; filename="smime.p7s"\r\n\r\n', 'latin1');
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1');
-  return Buffer.concat([head, content, middle, base64Lines(signatureDer), tail]);
+    'Content-Disposition: attachment; filename="smime.p7s"\r\n\r\n';
+  const tail = `\r\n--${boundary}--\r\n`;
+  const out = allocate(head.length + content.length + middle.length + base64LinesLength(signatureDer.length) + tail.length);
+  let at = out.write(head, 0, 'latin1');
+  out.set(content, at);
+  at += out.write(middle, at + content.length, 'latin1') + content.length;
+  at = writeBase64Lines(out, at, [signatureDer]);
+  at += out.write(tail, at, 'latin1');
+  return out.subarray(0, at);
 }

@@ -17,6 +17,7 @@ import { HygieError } from '../../core/errors.js';
 import {
   base64Lines, canonicalize, contentTypeOf, entityOf, entityParts, fieldValue, headerBlock, multipartFrame, type HeaderField,
 } from './mime.js';
+import { Scratch } from './scratch.js';
 
 const MAX_LINE = 998;
 
@@ -118,19 +119,8 @@ QP_CLASS[0x0a] = LF;
 /** Longest encoded line before the soft break's "=" (RFC 2045 §6.7 rule 5: 76 with it). */
 const QP_LINE = 75;
 
-/**
- * Where quoted-printable is written before being copied out: a fresh 3×-sized buffer per
- * call costs more in allocation and page faults than the encoding. Larger bodies get their
- * own buffer rather than keeping megabytes alive.
- */
-let scratch = new Uint8Array(0);
-const MAX_SCRATCH = 1 << 20;
-
-function outputBuffer(size: number): Uint8Array {
-  if (size > MAX_SCRATCH) return new Uint8Array(size);
-  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, 64 * 1024));
-  return scratch;
-}
+/** Where quoted-printable is written before being copied out (3× the body at most, mostly unused). */
+const qpScratch = new Scratch(1 << 20);
 
 const NOTHING = new Uint8Array(0);
 
@@ -143,7 +133,7 @@ const NOTHING = new Uint8Array(0);
  */
 export function encodeQuotedPrintable(body: Buffer, prefix: Uint8Array = NOTHING): Buffer {
   // At most 3 bytes per input byte, plus soft breaks.
-  const out = outputBuffer(prefix.length + body.length * 3 + Math.ceil(body.length / 25) * 3 + 3);
+  const out = qpScratch.take(prefix.length + body.length * 3 + Math.ceil(body.length / 25) * 3 + 3);
   out.set(prefix, 0);
   const end = writeQuotedPrintable(body, out, prefix.length);
   // A blank at the very end is followed by the end of the body: a line end too.
@@ -156,11 +146,13 @@ export function encodeQuotedPrintable(body: Buffer, prefix: Uint8Array = NOTHING
  * optimises a long loop during its first run (on-stack replacement), and code after the
  * loop, never run at that point, would make the optimised code deoptimise at every call.
  * Locals only, no per-byte test beyond the byte's class: this is the hottest JavaScript
- * of signing a text message.
+ * of signing a text message. The offsets are made int32 (`| 0`): a typed array's length
+ * may exceed 2^31, so `start` (a prefix length) would make V8 do the offset arithmetic and
+ * indexing in floating point — twice the time of the whole loop.
  */
 function writeQuotedPrintable(body: Buffer, out: Uint8Array, start: number): { written: number; lineLength: number } {
   const length = body.length;
-  let written = start;
+  let written = start | 0;
   let lineLength = 0;
   let lineStart = 0;
   for (let i = 0; i < length; i++) {

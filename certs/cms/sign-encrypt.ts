@@ -5,7 +5,8 @@
  */
 import type * as pkijs from 'pkijs';
 import { encryptedMessageOf, type EncryptOptions } from './encrypt.js';
-import { signEntityOf, type Signer, type SignOptions } from './sign.js';
+import { Scratch } from './scratch.js';
+import { signedEntity, signParts, type Signer, type SignOptions } from './sign.js';
 
 export interface SignAndEncryptOptions {
   readonly sign?: SignOptions;
@@ -16,6 +17,12 @@ export interface SignAndEncryptOptions {
 export async function signAndEncryptMessage(
   message: Buffer, signer: Signer, recipients: readonly pkijs.Certificate[], options: SignAndEncryptOptions = {},
 ): Promise<Buffer> {
-  const { outer, entity } = await signEntityOf(message, signer, options.sign);
-  return encryptedMessageOf(outer, entity, recipients, options.encrypt);
+  const signed = await signParts(message, signer, options.sign);
+  // Written into the scratch buffer and encrypted from it in one synchronous stretch: no
+  // other message can use the buffer in between.
+  const entity = signedEntity(signed, (size) => entityScratch.take(size));
+  return encryptedMessageOf(signed.outer, entity, recipients, options.encrypt);
 }
+
+/** Signed entities are written here, then encrypted at once: the entity itself is never kept. */
+const entityScratch = new Scratch(8 * 1024 * 1024);

@@ -15,9 +15,9 @@ import type { CryptoKey } from '../engine.js';
 import { certificateDerOf, sameCertificate } from '../trust/certificate-facts.js';
 import { DIGEST_OIDS, nodeDigestName, SIGNATURE_OIDS } from '../trust/signatures.js';
 import {
-  algorithmIdentifier, contextTag, objectIdentifier, octetString, sequence, setOf, smallInteger, tlv,
+  algorithmIdentifier, contextTag, joinPieces, objectIdentifier, octetString, sequence, setOf, smallInteger, tlvPieces,
 } from './der-writer.js';
-import { joinMessage, multipartSignedEntity, pkcs7MimeEntity, splitMessageParts, type HeaderField } from './mime.js';
+import { joinMessage, multipartSignedEntity, pkcs7MimeEntity, splitMessageParts, type Allocate, type HeaderField } from './mime.js';
 import { freshRandomBytes } from './random-pool.js';
 import { sevenBitCanonical } from './seven-bit.js';
 import { CMS_OIDS, encodeSignedAttributes } from './signed-attributes.js';
@@ -61,32 +61,53 @@ const MICALG: Readonly<Record<SignatureHash, string>> = { 'SHA-256': 'sha-256', 
  * `application/pkcs7-mime; smime-type=signed-data`.
  */
 export async function signMessage(message: Buffer, signer: Signer, options: SignOptions = {}): Promise<Buffer> {
-  const { outer, entity } = await signEntityOf(message, signer, options);
-  return joinMessage(outer, entity);
+  const signed = await signParts(message, signer, options);
+  return joinMessage(signed.outer, signedEntity(signed));
+}
+
+/** A message signed, before its signed MIME entity is written. */
+export interface SignedParts {
+  /** The outer header, left as it was. */
+  readonly outer: HeaderField[];
+  /** The signed MIME entity: 7-bit, canonical. */
+  readonly content: Buffer;
+  /** The SignedData ContentInfo. */
+  readonly der: Uint8Array;
+  readonly mode: SignatureMode;
+  readonly hash: SignatureHash;
 }
 
 /**
- * The outer header of a message and its signed MIME entity (multipart/signed or
- * pkcs7-mime), not yet joined: sign-then-encrypt (sign-encrypt.ts) encrypts the entity
- * without putting the message together and taking it apart again.
+ * Signs a message and stops before writing its signed entity: sign-then-encrypt
+ * (sign-encrypt.ts) writes the entity where it encrypts it, instead of putting a message
+ * together and taking it apart again.
  */
-export async function signEntityOf(message: Buffer, signer: Signer, options: SignOptions = {}): Promise<{ outer: HeaderField[]; entity: Buffer }> {
+export async function signParts(message: Buffer, signer: Signer, options: SignOptions = {}): Promise<SignedParts> {
   const mode = options.mode ?? 'detached';
   const hash = options.hash ?? 'SHA-256';
   // Raw split: a binary body is base64-encoded as is, then everything is 7-bit and canonicalised.
   const { outer, entityFields, body } = splitMessageParts(message, { canonicalize: false });
-  const signed = sevenBitCanonical(entityFields, body);
-  const der = await signCms(signed, signer, { ...options, mode, hash });
-  const wrapped = mode === 'detached'
-    ? multipartSignedEntity(signed, der, MICALG[hash], `----=_Hygie_signed_${freshRandomBytes(12).toString('hex')}`)
-    : pkcs7MimeEntity(der, 'signed-data');
-  return { outer, entity: wrapped };
+  const content = sevenBitCanonical(entityFields, body);
+  const der = await signCms(content, signer, { ...options, mode, hash });
+  return { outer, content, der, mode, hash };
+}
+
+/**
+ * The signed MIME entity: multipart/signed (detached) or pkcs7-mime (opaque), in a buffer
+ * from `allocate`.
+ */
+export function signedEntity(signed: SignedParts, allocate?: Allocate): Buffer {
+  return signed.mode === 'detached'
+    ? multipartSignedEntity(signed.content, signed.der, MICALG[signed.hash], `----=_Hygie_signed_${freshRandomBytes(12).toString('hex')}`, allocate)
+    : pkcs7MimeEntity(signed.der, 'signed-data', allocate);
 }
 
 /**
  * CMS SignedData (a ContentInfo, DER) over `content` as id-data: one SignerInfo identified
  * by issuerAndSerialNumber, with signed attributes contentType, signingTime,
  * messageDigest and SMIMECapabilities; the signer's certificate and chain included.
+ * Written as pieces and joined once (the certificates and, when opaque, the content are
+ * copied once).
  */
 export async function signCms(content: Uint8Array, signer: Signer, options: SignOptions = {}): Promise<Uint8Array> {
   const mode = options.mode ?? 'detached';
@@ -105,28 +126,41 @@ export async function signCms(content: Uint8Array, signer: Signer, options: Sign
     ? nodeSign(nodeDigestName(hash), signedAttributes, prepared.key)
     : await signOnThreadPool(hash, signedAttributes, prepared.key);
 
-  const digestAlgorithm = algorithmIdentifier(DIGEST_OIDS[hash]);
-  const signerInfo = sequence(
-    smallInteger(1), // version 1: issuerAndSerialNumber
+  const digestAlgorithm = DIGEST_ALGORITHMS[hash];
+  const signerInfo = tlvPieces(0x30,
+    VERSION_1, // issuerAndSerialNumber
     prepared.sid,
     digestAlgorithm,
     // [0] IMPLICIT: the same bytes as the signed SET OF, with the context tag.
-    Buffer.concat([Buffer.from([0xa0]), signedAttributes.subarray(1)]),
+    [IMPLICIT_0, signedAttributes.subarray(1)],
     signatureAlgorithm,
     octetString(signature),
   );
   const encapsulated = mode === 'opaque'
-    ? sequence(objectIdentifier(CMS_OIDS.data), contextTag(0, octetString(content)))
-    : sequence(objectIdentifier(CMS_OIDS.data));
-  const signedData = sequence(
-    smallInteger(1), // version 1: no attribute certificates, id-data, issuerAndSerialNumber
-    setOf([digestAlgorithm]),
+    ? tlvPieces(0x30, DATA_OID, tlvPieces(0xa0, tlvPieces(0x04, content)))
+    : DETACHED_CONTENT;
+  const signedData = tlvPieces(0x30,
+    VERSION_1, // no attribute certificates, id-data, issuerAndSerialNumber
+    DIGEST_ALGORITHM_SETS[hash],
     encapsulated,
     prepared.certificates, // certificates [0] IMPLICIT SET OF, signer first
-    tlv(0x31, signerInfo),
+    tlvPieces(0x31, signerInfo),
   );
-  return sequence(objectIdentifier(CMS_OIDS.signedData), contextTag(0, signedData));
+  return joinPieces(tlvPieces(0x30, SIGNED_DATA_OID, tlvPieces(0xa0, signedData)));
 }
+
+// The fixed parts of every SignedData, encoded once (pieces are only read, never written).
+const VERSION_1 = smallInteger(1);
+const IMPLICIT_0 = Buffer.from([0xa0]);
+const DATA_OID = objectIdentifier(CMS_OIDS.data);
+const SIGNED_DATA_OID = objectIdentifier(CMS_OIDS.signedData);
+const DETACHED_CONTENT = sequence(DATA_OID);
+const DIGEST_ALGORITHMS = Object.fromEntries(
+  Object.keys(MICALG).map((hash) => [hash, algorithmIdentifier(DIGEST_OIDS[hash as SignatureHash])]),
+) as Record<SignatureHash, Buffer>;
+const DIGEST_ALGORITHM_SETS = Object.fromEntries(
+  Object.entries(DIGEST_ALGORITHMS).map(([hash, identifier]) => [hash, setOf([identifier])]),
+) as Record<SignatureHash, Buffer>;
 
 /** What signing needs from a Signer, computed once: the checked key and the DER that goes in every SignedData. */
 interface PreparedSigner {

@@ -2,6 +2,9 @@
  * What the S/MIME pool and its worker threads say to each other. A job names certificates
  * and keys by number (refs); the ones the worker does not hold yet travel with it as
  * materials (a certificate as DER, a key as a KeyObject, which Node clones across threads).
+ * Each side sends what it has to send in one turn of its event loop as one message (an
+ * array, in order): a message between threads costs about as much as the JavaScript of
+ * a small job, so with many messages in flight they go in batches.
  */
 import type { KeyObject } from 'node:crypto';
 import type { DecryptResult } from '../cms/decrypt.js';
@@ -84,4 +87,33 @@ export function transferable(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
     ? bytes
     : new Uint8Array(bytes);
+}
+
+/**
+ * Gathers what one side sends during a turn of its event loop, and posts it as one message
+ * (an array of items, in the order given, with every buffer to transfer) once the turn
+ * ends. Idle, an item leaves at once (setImmediate runs before the loop waits again).
+ */
+export class Outbox<T> {
+  private items: T[] = [];
+  private transfers: ArrayBuffer[] = [];
+  private scheduled = false;
+
+  constructor(private readonly post: (items: T[], transfers: ArrayBuffer[]) => void) {}
+
+  send(item: T, transfers: readonly ArrayBuffer[]): void {
+    this.items.push(item);
+    this.transfers.push(...transfers);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const { items, transfers } = this;
+    this.items = [];
+    this.transfers = [];
+    this.scheduled = false;
+    this.post(items, transfers);
+  }
 }

@@ -32,18 +32,22 @@ test('a job lists its refs signer first, then recipients, in one order', () => {
   assert.deepEqual(refsOf({ kind: 'decrypt', message, keys: [{ certificate: 7, key: 8 }] }), [7, 8]);
 });
 
-test('a worker asked for a ref it does not hold says which, and gives the message back', async () => {
+test('a worker asked for refs it does not hold says which, and gives the messages back, several requests in one message', async () => {
   const worker = new Worker(new URL('./smime-worker.js', import.meta.url), { workerData: { cacheSize: 4 } });
   try {
-    const message = new Uint8Array(Buffer.from('Subject: x\r\n\r\nbody'));
-    const request: JobRequest = { id: 7, job: { kind: 'encrypt', message, recipients: [42], options: {} }, materials: [] };
-    const answer = new Promise<JobResponse>((resolve) => worker.once('message', resolve));
-    worker.postMessage(request, [message.buffer]);
-    const response = await answer;
-    assert.ok('missing' in response);
-    assert.equal(response.id, 7);
-    assert.deepEqual(response.missing, [42]);
-    assert.equal(Buffer.from(response.message).toString(), 'Subject: x\r\n\r\nbody');
+    const messages = ['Subject: x\r\n\r\nbody', 'Subject: y\r\n\r\nbody'].map((text) => new Uint8Array(Buffer.from(text)));
+    const requests: JobRequest[] = messages.map((message, i) => ({ id: 7 + i, job: { kind: 'encrypt', message, recipients: [42 + i], options: {} }, materials: [] }));
+    const answer = new Promise<JobResponse[]>((resolve) => worker.once('message', resolve));
+    worker.postMessage(requests, messages.map((message) => message.buffer as ArrayBuffer));
+    // Answered in order, in one message: both were done in the same turn of the worker's loop.
+    const responses = await answer;
+    assert.equal(responses.length, 2);
+    responses.forEach((response, i) => {
+      assert.ok('missing' in response);
+      assert.equal(response.id, 7 + i);
+      assert.deepEqual(response.missing, [42 + i]);
+      assert.equal(Buffer.from(response.message).toString(), i === 0 ? 'Subject: x\r\n\r\nbody' : 'Subject: y\r\n\r\nbody');
+    });
   } finally {
     await worker.terminate();
   }

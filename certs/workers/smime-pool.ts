@@ -22,7 +22,7 @@ import type { SignAndEncryptOptions } from '../cms/sign-encrypt.js';
 import type { Signer, SignOptions } from '../cms/sign.js';
 import type { CryptoKey } from '../engine.js';
 import { certificateDerOf } from '../trust/certificate-facts.js';
-import { refsOf, type JobRequest, type JobResponse, type Material, type SerializedError, type SignerRefs, type SmimeJob } from './protocol.js';
+import { Outbox, refsOf, type JobRequest, type JobResponse, type Material, type SerializedError, type SignerRefs, type SmimeJob } from './protocol.js';
 import { RecentRefs } from './recent-refs.js';
 
 export interface SmimePoolOptions {
@@ -44,6 +44,8 @@ interface PendingJob {
 
 interface PoolWorker {
   readonly thread: Worker;
+  /** Requests go out through it, in order: resets included, so that the worker sees what the mirror saw. */
+  readonly outbox: Outbox<JobRequest>;
   /** What the worker holds, mirrored. */
   readonly held: RecentRefs<true>;
   readonly pending: Map<number, PendingJob>;
@@ -154,7 +156,7 @@ export class SmimePool implements SmimeOperations {
       materials.push(materialOf(ref, pending.objects.get(ref)!));
     }
     const request: JobRequest = { id, job: pending.job, materials, ...(reset ? { reset } : {}) };
-    worker.thread.postMessage(request, [pending.job.message.buffer as ArrayBuffer]);
+    worker.outbox.send(request, [pending.job.message.buffer as ArrayBuffer]);
   }
 
   private leastLoaded(): PoolWorker {
@@ -173,8 +175,11 @@ export class SmimePool implements SmimeOperations {
     const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
     const thread = new Worker(WORKER_URL, { workerData: { cacheSize: this.cacheSize }, execArgv });
     thread.unref();
-    const worker: PoolWorker = { thread, held: new RecentRefs(this.cacheSize), pending: new Map(), whenIdle: [] };
-    thread.on('message', (response: JobResponse) => this.settle(worker, response));
+    const outbox = new Outbox<JobRequest>((requests, transfers) => thread.postMessage(requests, transfers));
+    const worker: PoolWorker = { thread, outbox, held: new RecentRefs(this.cacheSize), pending: new Map(), whenIdle: [] };
+    thread.on('message', (responses: JobResponse[]) => {
+      for (const response of responses) this.settle(worker, response);
+    });
     thread.on('error', (error) => this.lose(worker, error));
     thread.on('exit', (code) => this.lose(worker, new Error(`S/MIME worker exited with code ${code}`)));
     this.workers.push(worker);

@@ -13,7 +13,7 @@ import { encryptMessage } from '../cms/encrypt.js';
 import { signAndEncryptMessage } from '../cms/sign-encrypt.js';
 import { signMessage, type Signer } from '../cms/sign.js';
 import { certificateFromDer } from '../trust/certificate-cache.js';
-import { refsOf, transferable, type JobRequest, type JobResponse, type SerializedError, type SignerRefs, type SmimeJob } from './protocol.js';
+import { Outbox, refsOf, transferable, type JobRequest, type JobResponse, type SerializedError, type SignerRefs, type SmimeJob } from './protocol.js';
 import { RecentRefs } from './recent-refs.js';
 
 type Held = pkijs.Certificate | KeyObject;
@@ -22,8 +22,11 @@ const port = parentPort;
 if (!port) throw new Error('smime-worker.js runs as a worker thread of SmimePool');
 const held = new RecentRefs<Held>((workerData as { cacheSize: number }).cacheSize);
 
-port.on('message', (request: JobRequest) => {
-  void answer(request).then(({ response, transfer }) => port.postMessage(response, transfer));
+const outbox = new Outbox<JobResponse>((responses, transfers) => port.postMessage(responses, transfers));
+
+// Requests are answered in order (answer() takes its certificates and keys before any await).
+port.on('message', (requests: JobRequest[]) => {
+  for (const request of requests) void answer(request).then(({ response, transfer }) => outbox.send(response, transfer));
 });
 
 async function answer(request: JobRequest): Promise<{ response: JobResponse; transfer: ArrayBuffer[] }> {
