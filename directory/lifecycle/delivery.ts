@@ -36,6 +36,7 @@ interface PendingRow {
   type: MailboxType;
   display_name: string;
   notification_address: string | null;
+  addresses: string | null;
 }
 
 export async function deliverPendingNotices(context: DeliveryContext): Promise<DeliveryCounts> {
@@ -87,28 +88,34 @@ export async function deliverPendingNotices(context: DeliveryContext): Promise<D
   return { delivered, failed, obsolete, postponed, pending: Number(count?.n ?? 0) };
 }
 
+/** Between a box's addresses in `PendingRow.addresses`: no address holds a line break. */
+const ADDRESS_SEPARATOR = '\n';
+
 /** The next pending notices after `afterId`, in id order, each with its box's addresses. */
 async function pendingBatch(db: Knex, afterId: number, size: number): Promise<LifecycleNotice[]> {
+  // One row per notice, its box's addresses folded into one string: a batch is one statement,
+  // and reads the boxes and their addresses in the order the notices were recorded (mailbox order).
   const rows = await selectRows<PendingRow>(db, sql`SELECT n.id, n.mailbox_id, n.step, n.kind, n.due_at, n.cycle_from,
-      mailboxes.type, mailboxes.display_name, mailboxes.notification_address
+      mailboxes.type, mailboxes.display_name, mailboxes.notification_address,
+      (SELECT string_agg(a.network || ':' || a.address, ${ADDRESS_SEPARATOR} ORDER BY a.id) FROM addresses a WHERE a.mailbox_id = n.mailbox_id) AS addresses
     FROM lifecycle_notices n JOIN mailboxes ON mailboxes.id = n.mailbox_id
     WHERE n.delivery = 'pending' AND n.id > ${afterId} ORDER BY n.id LIMIT ${size}`);
-  if (rows.length === 0) return [];
-  // From the batch's id range to the addresses index (faster than one query joining all three, on both engines).
-  const addressRows = await selectRows<{ mailbox_id: number; address: string; network: AddressNetwork }>(db, sql`SELECT a.mailbox_id, a.address, a.network
-    FROM lifecycle_notices n JOIN addresses a ON a.mailbox_id = n.mailbox_id
-    WHERE n.delivery = 'pending' AND n.id > ${afterId} AND n.id <= ${Number(rows[rows.length - 1]?.id)} ORDER BY a.id`);
-  const addresses = new Map<number, LifecycleNotice['addresses']>();
-  for (const a of addressRows) {
-    const list = addresses.get(Number(a.mailbox_id)) ?? [];
-    if (!list.some((known) => known.address === a.address)) list.push({ address: a.address, network: a.network });
-    addresses.set(Number(a.mailbox_id), list);
-  }
   return rows.map((row) => ({
     id: Number(row.id), mailboxId: Number(row.mailbox_id), mailboxType: row.type, displayName: row.display_name,
-    addresses: addresses.get(Number(row.mailbox_id)) ?? [], notificationAddress: row.notification_address,
+    addresses: addressList(row.addresses), notificationAddress: row.notification_address,
     step: row.step, kind: row.kind, dueAt: row.due_at, silentSince: row.cycle_from,
   }));
+}
+
+/** `network:address` entries, as `pendingBatch` folds them, each address once. */
+function addressList(folded: string | null): LifecycleNotice['addresses'] {
+  const list: LifecycleNotice['addresses'] = [];
+  for (const entry of folded ? folded.split(ADDRESS_SEPARATOR) : []) {
+    const colon = entry.indexOf(':');
+    const address = entry.slice(colon + 1);
+    if (!list.some((known) => known.address === address)) list.push({ address, network: entry.slice(0, colon) as AddressNetwork });
+  }
+  return list;
 }
 
 /** Marks a batch: the failures keep their error for the next try, the rest are delivered and enter the box history. */

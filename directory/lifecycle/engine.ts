@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import type { AuditTrail } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
+import { BoxList } from './box-list.js';
 import { deliverPendingNotices, NO_DELIVERY } from './delivery.js';
 import { planLifecycle, type PlanOptions } from './plan.js';
 import { checkLifecycleRules, DEFAULT_LIFECYCLE_RULES, LIFECYCLE_ACTOR, LIFECYCLE_STEPS, type LifecycleRules, type LifecycleStep } from './rules.js';
@@ -96,9 +97,10 @@ export class LifecycleEngine {
   private async applyRules(trx: Knex.Transaction, now: Date, lock: boolean): Promise<Record<LifecycleStep, StepCounts>> {
     // Every statement must see the same boxes: a step's history and its UPDATE share one condition.
     if (lock) await this.dialect.lockMailboxes(trx);
+    const list = await BoxList.create(trx, this.dialect);
     const counts = {} as Record<LifecycleStep, StepCounts>;
     for (const step of LIFECYCLE_STEPS) {
-      counts[step] = this.rules[step].enabled ? await applyStep(trx, this.dialect, step, this.rules[step], now) : { notices: 0, reminders: 0, done: 0 };
+      counts[step] = this.rules[step].enabled ? await applyStep(trx, this.dialect, list, step, this.rules[step], now) : { notices: 0, reminders: 0, done: 0 };
       const c = counts[step];
       if (c.notices + c.reminders + c.done > 0) {
         await this.audit.record({
@@ -107,6 +109,7 @@ export class LifecycleEngine {
         }, trx);
       }
     }
+    await list.drop();
     return counts;
   }
 

@@ -5,11 +5,13 @@
  *  1. the step itself, for boxes whose delivered notice of the current cycle is due;
  *  2. reminders, for delivered notices whose step comes within `reminderDays`;
  *  3. notices, for boxes whose step comes within `noticeDays` and that have none yet.
- * Each statement skips what is already done, so a second sweep changes nothing. The
- * cycle of a notice is the connection it was computed from: a login starts a new one.
+ * Each first lists the boxes it concerns (box-list.ts), then writes for exactly those,
+ * in mailbox order. Each skips what is already done, so a second sweep changes nothing.
+ * The cycle of a notice is the connection it was computed from: a login starts a new one.
  * Thresholds are computed here and compared as ISO strings.
  */
 import type { Knex } from 'knex';
+import { BOX_LIST, type BoxList } from './box-list.js';
 import { addDays, LIFECYCLE_ACTOR, type LifecycleStep, type StepRule } from './rules.js';
 import { CONNECTION, raw, sql, type LifecycleDialect, type Sql } from './sql.js';
 import type { StepCounts } from './types.js';
@@ -20,8 +22,8 @@ interface StepDefinition {
   /** What the step changes in `mailboxes`. */
   change(d: LifecycleDialect, now: string): Sql;
   event: 'unpublished' | 'deleted';
-  /** After the change: what else follows from it (idempotent, over every box concerned). */
-  aftermath?(now: string): Sql[];
+  /** After the change: what else follows from it for the boxes listed (`changed`: their ids). */
+  aftermath?(now: string, changed: Sql): Sql[];
 }
 
 const STEPS: Record<LifecycleStep, StepDefinition> = {
@@ -37,15 +39,12 @@ const STEPS: Record<LifecycleStep, StepDefinition> = {
     change: (d, now) => sql`status = 'deleted', deleted_at = ${now}, published = ${d.FALSE},
       unpublished_at = COALESCE(unpublished_at, ${now}), unpublished_reason = COALESCE(unpublished_reason, 'inactive')`,
     event: 'deleted',
-    aftermath: (now) => {
-      const deleted = raw(`SELECT id FROM mailboxes WHERE status = 'deleted'`);
-      return [
-        // A deleted box can no longer log in, whoever deleted it.
-        sql`DELETE FROM credentials WHERE mailbox_id IN (${deleted})`,
-        sql`UPDATE delegations SET revoked_at = ${now}
-             WHERE revoked_at IS NULL AND (mailbox_id IN (${deleted}) OR delegate_mailbox_id IN (${deleted}))`,
-      ];
-    },
+    // A deleted box can no longer log in, and nobody acts for it any more (as an operator's deletion, publication.ts).
+    aftermath: (now, deleted) => [
+      sql`DELETE FROM credentials WHERE mailbox_id IN (${deleted})`,
+      sql`UPDATE delegations SET revoked_at = ${now}
+           WHERE revoked_at IS NULL AND (mailbox_id IN (${deleted}) OR delegate_mailbox_id IN (${deleted}))`,
+    ],
   },
 };
 
@@ -85,35 +84,49 @@ export function stepSubject(d: LifecycleDialect, step: LifecycleStep): Sql {
   return STEPS[step].subject(d);
 }
 
-/** Runs the three statements of one step; the transaction must hold the sweep's lock. */
-export async function applyStep(trx: Knex.Transaction, d: LifecycleDialect, step: LifecycleStep, rule: StepRule, now: Date): Promise<StepCounts> {
+/** Runs the three statements of one step; the transaction must hold the sweep's lock and `list`. */
+export async function applyStep(
+  trx: Knex.Transaction, d: LifecycleDialect, list: BoxList, step: LifecycleStep, rule: StepRule, now: Date,
+): Promise<StepCounts> {
   const definition = STEPS[step];
   const t = stepThresholds(rule, now);
   const subject = stepSubject(d, step);
   const currentNotice = (alias: string): Sql => sql`${raw(alias)}.mailbox_id = mailboxes.id AND ${raw(alias)}.step = ${step}
     AND ${raw(alias)}.cycle_from = ${CONNECTION}`;
+  const listed = sql`SELECT mailbox_id FROM ${BOX_LIST}`;
+  // The boxes listed, in mailbox order, with their row: a walk through the table, page after page.
+  const listedBoxes = sql`${BOX_LIST} b JOIN mailboxes ON mailboxes.id = b.mailbox_id`;
 
   // 1. The step: the rule still holds (it is checked again in case the rules changed) and the notice was delivered and is due.
-  const due = sql`${subject} AND mailboxes.created_at <= ${t.stepCreatedBefore} AND ${CONNECTION} <= ${t.stepSilentSince}
-    AND EXISTS (SELECT 1 FROM lifecycle_notices n WHERE ${currentNotice('n')} AND n.kind = 'notice'
-                AND n.delivery = 'delivered' AND n.due_at <= ${t.now})`;
-  const details = raw(`'{"rule":${JSON.stringify({ minimumAgeDays: rule.minimumAgeDays, silenceDays: rule.silenceDays })},"silentSince":"'`);
-  const reason = `no connection for ${rule.silenceDays} days (lifecycle rule)`;
-  // History first, with the same condition: the transaction's lock keeps the set the same for the UPDATE.
-  await d.run(trx, sql`INSERT INTO mailbox_events (mailbox_id, at, kind, actor, reason, details)
-    SELECT mailboxes.id, ${t.now}, ${definition.event}, ${LIFECYCLE_ACTOR}, ${reason}, ${details} || ${CONNECTION} || '"}'
-      FROM mailboxes WHERE ${due}`);
-  const done = await d.run(trx, sql`UPDATE mailboxes SET ${definition.change(d, t.now)} WHERE ${due}`);
-  if (done > 0) for (const statement of definition.aftermath?.(t.now) ?? []) await d.run(trx, statement);
+  let done = 0;
+  const due = await list.fill(sql`SELECT mailboxes.id FROM mailboxes
+    WHERE ${subject} AND mailboxes.created_at <= ${t.stepCreatedBefore} AND ${CONNECTION} <= ${t.stepSilentSince}
+      AND EXISTS (SELECT 1 FROM lifecycle_notices n WHERE ${currentNotice('n')} AND n.kind = 'notice'
+                  AND n.delivery = 'delivered' AND n.due_at <= ${t.now})`);
+  if (due > 0) {
+    const details = raw(`'{"rule":${JSON.stringify({ minimumAgeDays: rule.minimumAgeDays, silenceDays: rule.silenceDays })},"silentSince":"'`);
+    const reason = `no connection for ${rule.silenceDays} days (lifecycle rule)`;
+    // History first, then the change: both for exactly the boxes listed.
+    await d.run(trx, sql`INSERT INTO mailbox_events (mailbox_id, at, kind, actor, reason, details)
+      SELECT mailboxes.id, ${t.now}, ${definition.event}, ${LIFECYCLE_ACTOR}, ${reason}, ${details} || ${CONNECTION} || '"}'
+        FROM ${listedBoxes} ORDER BY b.mailbox_id`);
+    done = await d.run(trx, sql`UPDATE mailboxes SET ${definition.change(d, t.now)} WHERE mailboxes.id IN (${listed})`);
+    for (const statement of definition.aftermath?.(t.now, listed) ?? []) await d.run(trx, statement);
+  }
 
   // 2. Reminders: before notices, so that a notice and its reminder never go out in one sweep.
   const reminderOnce = d.insertOnce(sql`EXISTS (SELECT 1 FROM lifecycle_notices r WHERE ${currentNotice('r')} AND r.kind = 'reminder')`);
-  const reminders = await d.run(trx, sql`INSERT INTO lifecycle_notices (mailbox_id, step, kind, due_at, sent_at, cycle_from, delivery, attempts)
-    SELECT n.mailbox_id, n.step, 'reminder', n.due_at, ${t.now}, n.cycle_from, 'pending', 0
-      FROM mailboxes JOIN lifecycle_notices n ON ${currentNotice('n')} AND n.kind = 'notice'
+  const deliveredNotice = sql`JOIN lifecycle_notices n ON ${currentNotice('n')} AND n.kind = 'notice' AND n.delivery = 'delivered'`;
+  let reminders = 0;
+  const remind = await list.fill(sql`SELECT mailboxes.id FROM mailboxes ${deliveredNotice}
      WHERE ${subject} AND mailboxes.created_at <= ${t.remindCreatedBefore} AND ${CONNECTION} <= ${t.remindSilentSince}
-       AND n.delivery = 'delivered' AND n.due_at > ${t.now} AND n.due_at <= ${t.remindBefore}
-       ${reminderOnce.unless} ${reminderOnce.onConflict}`);
+       AND n.due_at > ${t.now} AND n.due_at <= ${t.remindBefore} ${reminderOnce.unless}`);
+  if (remind > 0) {
+    // The reminder repeats its notice's date.
+    reminders = await d.run(trx, sql`INSERT INTO lifecycle_notices (mailbox_id, step, kind, due_at, sent_at, cycle_from, delivery, attempts)
+      SELECT mailboxes.id, ${step}, 'reminder', n.due_at, ${t.now}, n.cycle_from, 'pending', 0
+        FROM ${listedBoxes} ${deliveredNotice} ORDER BY b.mailbox_id ${reminderOnce.onConflict}`);
+  }
 
   // 3. Notices: the step date, moved if this notice comes late so that the owner still gets `minimumNoticeDays`.
   const stepDate = d.greatest(
@@ -122,11 +135,16 @@ export async function applyStep(trx: Knex.Transaction, d: LifecycleDialect, step
     sql`${t.earliestDue}`,
   );
   const noticeOnce = d.insertOnce(sql`EXISTS (SELECT 1 FROM lifecycle_notices n WHERE ${currentNotice('n')} AND n.kind = 'notice')`);
-  const notices = await d.run(trx, sql`INSERT INTO lifecycle_notices (mailbox_id, step, kind, due_at, sent_at, cycle_from, delivery, attempts)
-    SELECT mailboxes.id, ${step}, 'notice', ${stepDate}, ${t.now}, ${CONNECTION}, 'pending', 0
-      FROM mailboxes
+  let notices = 0;
+  const notify = await list.fill(sql`SELECT mailboxes.id FROM mailboxes
      WHERE ${subject} AND mailboxes.created_at <= ${t.noticeCreatedBefore} AND ${CONNECTION} <= ${t.noticeSilentSince}
-       ${noticeOnce.unless} ${noticeOnce.onConflict}`);
+       ${noticeOnce.unless}`);
+  if (notify > 0) {
+    // In mailbox order, so that delivery, which goes by notice id, reads the boxes in order too.
+    notices = await d.run(trx, sql`INSERT INTO lifecycle_notices (mailbox_id, step, kind, due_at, sent_at, cycle_from, delivery, attempts)
+      SELECT mailboxes.id, ${step}, 'notice', ${stepDate}, ${t.now}, ${CONNECTION}, 'pending', 0
+        FROM ${listedBoxes} ORDER BY b.mailbox_id ${noticeOnce.onConflict}`);
+  }
 
   return { notices, reminders, done };
 }
