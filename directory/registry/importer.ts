@@ -262,12 +262,12 @@ class LineRun {
       let from = 1;
       while (batch) {
         this.lines(batch, from);
-        if (this.handler.pending >= batchLines) {
-          await flush();
-          // Back to the event loop now and then: V8 finishes its garbage collections in tasks
-          // that wait for it, and a loop fed by promises alone would let the heap grow.
-          await setImmediate();
-        }
+        if (this.handler.pending >= batchLines) await flush();
+        // Back to the event loop after every block (about a millisecond of parsing): the
+        // write in flight is a chain of statements, each started from the callback of the
+        // previous one, and a loop fed by promises alone would leave the database idle until
+        // the next disk read. V8 also finishes its garbage collections in such tasks.
+        await setImmediate();
         onBatch();
         const next: IteratorResult<LineBatch> = await rest.next();
         batch = next.done ? undefined : next.value;

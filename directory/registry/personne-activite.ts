@@ -8,8 +8,7 @@
 import { hash } from 'node:crypto';
 import { readIdentity, type FieldReader } from './fields.js';
 import { defineKind, type KindHandler, type PendingWrite } from './kind.js';
-import { idsByKey } from './sql.js';
-import { ACTIVITIES, PROFESSIONALS, SKILLS, STRUCTURES } from './tables.js';
+import { ACTIVITIES, PROFESSIONALS, SKILLS, SKILLS_BY_NATIONAL_ID, STRUCTURES } from './tables.js';
 import { detached, searchKey } from './text.js';
 
 const COLUMNS = {
@@ -94,13 +93,8 @@ class PersonneActiviteHandler implements KindHandler {
   private structures = new Map<string, unknown[]>();
   private skills = new Map<string, unknown[]>();
   private activities = new Map<string, unknown[]>();
-  /**
-   * Structures already taken for writing in this import (a hospital appears on thousands
-   * of lines), with their id once written (0 until then).
-   */
-  private readonly structureIds = new Map<string, number>();
-  /** National identifier → id of the professionals of the last write: a professional's lines may straddle two writes. */
-  private lastProfessionalIds = new Map<string, number>();
+  /** Structures already taken for writing in this import: a hospital appears on thousands of lines. */
+  private readonly structuresTaken = new Set<string>();
   /** The previous line's professional, already buffered or written (lines come grouped by professional). */
   private previousProfessional = '';
 
@@ -113,7 +107,7 @@ class PersonneActiviteHandler implements KindHandler {
     // Every value is read (and checked) before anything is buffered: a refused line leaves no row behind.
     const professional = nationalId === this.previousProfessional || this.professionals.has(nationalId) ? undefined : this.professionalRow(nationalId, idType, identifier);
     const structureId = f.get(c.structureId);
-    const structure = structureId === null || this.structureIds.has(structureId) || this.structures.has(structureId) ? undefined : this.structureRow(structureId);
+    const structure = structureId === null || this.structuresTaken.has(structureId) || this.structures.has(structureId) ? undefined : this.structureRow(structureId);
     const skillCode = f.get(c.skillCode);
     const skillTypeCode = f.get(c.skillTypeCode) ?? '';
     const skill = skillCode === null ? undefined : [nationalId, skillTypeCode, f.get(c.skillType), skillCode, f.get(c.skill)];
@@ -175,40 +169,18 @@ class PersonneActiviteHandler implements KindHandler {
     const structures = [...this.structures.values()];
     const skills = [...this.skills.values()];
     const activities = [...this.activities.values()];
-    for (const id of this.structures.keys()) this.structureIds.set(detached(id), 0);
+    for (const id of this.structures.keys()) this.structuresTaken.add(detached(id));
     this.professionals = new Map();
     this.structures = new Map();
     this.skills = new Map();
     this.activities = new Map();
     this.pending = 0;
-    // Professionals and structures first: skills and activities then carry their ids.
-    return async (writer, runner) => {
-      const professionalIds = await writer.upsertReturningIds(PROFESSIONALS, professionals, 'national_id');
-      for (const [technicalId, id] of await writer.upsertReturningIds(STRUCTURES, structures, 'technical_id')) this.structureIds.set(technicalId, id);
-      const previous = this.lastProfessionalIds;
-      const unknown = new Set<string>();
-      const professionalId = (nationalId: string): number | undefined => {
-        const id = professionalIds.get(nationalId) ?? previous.get(nationalId);
-        if (id === undefined) unknown.add(nationalId);
-        return id;
-      };
-      for (const skill of skills) skill[0] = professionalId(skill[0] as string) ?? skill[0];
-      for (const activity of activities) activity[1] = professionalId(activity[1] as string) ?? activity[1];
-      // Lines of a professional written longer ago than the last write (a file not grouped by professional).
-      if (unknown.size > 0) {
-        const found = await idsByKey(runner, 'professionals', 'national_id', [...unknown]);
-        for (const row of skills) if (typeof row[0] === 'string') row[0] = found.get(row[0]);
-        for (const row of activities) if (typeof row[1] === 'string') row[1] = found.get(row[1]);
-      }
-      const unwritten = activities.filter((a) => a[2] !== null && !this.structureIds.get(a[2] as string)).map((a) => a[2] as string);
-      if (unwritten.length > 0) {
-        for (const [technicalId, id] of await idsByKey(runner, 'structures', 'technical_id', [...new Set(unwritten)])) this.structureIds.set(technicalId, id);
-      }
-      for (const activity of activities) {
-        if (activity[2] !== null) activity[2] = this.structureIds.get(activity[2] as string) ?? null;
-      }
-      this.lastProfessionalIds = professionalIds;
-      await writer.upsert(SKILLS, skills);
+    // Professionals and structures first: skills and activities name them by natural key,
+    // which their statements turn into ids (nothing is read back).
+    return async (writer) => {
+      await writer.upsert(PROFESSIONALS, professionals);
+      await writer.upsert(STRUCTURES, structures);
+      await writer.upsert(SKILLS_BY_NATIONAL_ID, skills);
       await writer.upsert(ACTIVITIES, activities);
       return [];
     };

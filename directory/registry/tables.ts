@@ -2,9 +2,11 @@
  * The directory tables the import fills, described once: which columns a row carries (in
  * order), their maximum lengths (PostgreSQL enforces them, so a line with a longer value
  * is rejected rather than failing the whole import), the natural key upserts conflict on,
- * and the columns that reference other rows: by id (known to the import from the rows it
- * wrote) or by natural key, looked up inside the statement (an address names its
- * professional by national identifier, who may not be in the directory).
+ * and the columns that reference other rows: by id (known to the import, e.g. looked up
+ * before writing) or by natural key, looked up inside the statement. An activity names its
+ * professional and structure by national identifier and technical id, written by earlier
+ * statements of the same import, so nothing has to be read back into JavaScript; an
+ * address names its professional by national identifier, who may not be in the directory.
  */
 
 export interface ColumnDef {
@@ -13,7 +15,17 @@ export interface ColumnDef {
   readonly integer?: boolean;
   /** The id of the professional whose national identifier is in the row's column `from`, or NULL; takes no value of its own. */
   readonly lookup?: { readonly professionalBy: string };
+  /** The row carries the natural key of a row of `table` (its unique column `key`); the column stores that row's id, or NULL. */
+  readonly references?: NaturalKey;
 }
+
+export interface NaturalKey {
+  readonly table: string;
+  readonly key: string;
+}
+
+const PROFESSIONAL_BY_NATIONAL_ID: NaturalKey = { table: 'professionals', key: 'national_id' };
+const STRUCTURE_BY_TECHNICAL_ID: NaturalKey = { table: 'structures', key: 'technical_id' };
 
 export interface TableSpec {
   readonly name: string;
@@ -60,8 +72,8 @@ export const ACTIVITIES: TableSpec = {
   conflict: ['activity_key'],
   columns: [
     { name: 'activity_key' },
-    { name: 'professional_id', integer: true },
-    { name: 'structure_id', integer: true },
+    { name: 'professional_id', references: PROFESSIONAL_BY_NATIONAL_ID },
+    { name: 'structure_id', references: STRUCTURE_BY_TECHNICAL_ID },
     ...columns('mode_code', 'mode', 'sector_code', 'sector', 'pharmacy_section_code', 'pharmacy_section',
       'role_code', 'role', 'genre_code', 'genre', 'registration_authority'),
   ],
@@ -71,6 +83,12 @@ export const SKILLS: TableSpec = {
   name: 'professional_skills',
   conflict: ['professional_id', 'type_code', 'code'],
   columns: [{ name: 'professional_id', integer: true }, ...columns('type_code', 'type_label', 'code', 'label')],
+};
+
+/** Skills as Personne_activite writes them: the professional by national identifier, written just before. */
+export const SKILLS_BY_NATIONAL_ID: TableSpec = {
+  ...SKILLS,
+  columns: [{ name: 'professional_id', references: PROFESSIONAL_BY_NATIONAL_ID }, ...SKILLS.columns.slice(1)],
 };
 
 export const DIPLOMAS: TableSpec = {
@@ -111,6 +129,7 @@ export function valuesSql(table: TableSpec, element: string, engine: 'sqlite' | 
   return table.columns.map((column) => {
     if (column.lookup) return `(SELECT id FROM professionals WHERE national_id = ${element} ->> ${positions.get(column.lookup.professionalBy)})`;
     const extracted = `${element} ->> ${positions.get(column.name)}`;
+    if (column.references) return `(SELECT id FROM ${column.references.table} WHERE ${column.references.key} = ${extracted})`;
     return column.integer && engine === 'postgres' ? `CAST(${extracted} AS integer)` : extracted;
   });
 }
