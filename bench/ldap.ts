@@ -12,7 +12,10 @@
  * givenName/mail) is loaded with the same entries by slapadd and measured the same way
  * in the same run; the report gives the ratios, and each server's CPU time per
  * operation (from /proc: a figure that depends less on what else the machine runs).
- * BENCH_LDAP_KEEP=1 keeps the databases.
+ * BENCH_LDAP_KEEP=1 keeps the databases. BENCH_LDAP_CACHE=0 turns our server's answer cache
+ * off, to measure every lookup through SQL: each client's lookups repeat from one
+ * measurement to the next (the same people in the same order), so with the cache on
+ * most exact lookups of the second round are answered from it.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -251,7 +254,7 @@ const SERVE_ENV = 'HYGIE_BENCH_LDAP_SERVE';
 
 async function serveInChild(dataDir: string): Promise<void> {
   const db = await openDatabase({ url: '', dataDir, migrations: MIGRATIONS });
-  const server = new LdapServer({ db, baseDn: BASE, logger: new Logger({ level: 'warn', format: 'text', write: (l) => process.stderr.write(`${l}\n`) }) });
+  const server = new LdapServer({ db, baseDn: BASE, answerCache: process.env.BENCH_LDAP_CACHE === '0' ? false : undefined, logger: new Logger({ level: 'warn', format: 'text', write: (l) => process.stderr.write(`${l}\n`) }) });
   const port = await server.listen(0, '127.0.0.1');
   process.on('SIGTERM', () => { void server.close().then(() => db.destroy()).then(() => process.exit(0)); });
   process.stdout.write(`${port}\n`);
@@ -304,7 +307,8 @@ export async function benchLdap(): Promise<void> {
     },
   ];
   try {
-    console.log(`LDAP benchmark — ${ENTRIES} professionals with an MSSanté address, ${CLIENTS} ldapjs clients, ${SECONDS} s per workload; SQLite; Node ${process.version}; ${os.cpus().length} cores`);
+    console.log(`LDAP benchmark — ${ENTRIES} professionals with an MSSanté address, ${CLIENTS} ldapjs clients, ${SECONDS} s per workload; SQLite; `
+      + `answer cache ${process.env.BENCH_LDAP_CACHE === '0' ? 'off' : 'on'}; Node ${process.version}; ${os.cpus().length} cores`);
     const dataDir = path.join(dir, 'hygie');
     const db = await openDatabase({ url: '', dataDir, migrations: MIGRATIONS });
     let t0 = performance.now();

@@ -9,10 +9,9 @@
 import type { LdapEntry } from './schema.js';
 
 function lengthOf(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
+  const encoded = Buffer.alloc(lengthSize(length));
+  writeLength(encoded, 0, length);
+  return encoded;
 }
 
 /** Tag, definite length, contents. */
@@ -48,8 +47,8 @@ export interface ResponseControl {
   value?: Buffer;
 }
 
-/** LDAPMessage { messageID, SearchResultEntry { objectName, attributes } }. */
-export function searchResultEntry(messageId: number, entry: LdapEntry): Buffer {
+/** SearchResultEntry { objectName, attributes }: a protocol operation, to send with `ldapMessages`. */
+export function searchResultEntry(entry: LdapEntry): Buffer {
   const attributes: Buffer[] = [];
   for (const [name, values] of Object.entries(entry.attributes)) {
     attributes.push(tlv(SEQUENCE, octets(name), tlv(SET, ...values.map(octets))));
@@ -57,15 +56,54 @@ export function searchResultEntry(messageId: number, entry: LdapEntry): Buffer {
   for (const [name, values] of Object.entries(entry.binary ?? {})) {
     attributes.push(tlv(SEQUENCE, octets(name), tlv(SET, ...values.map(octets))));
   }
-  return tlv(SEQUENCE, integer(INTEGER, messageId), tlv(SEARCH_RESULT_ENTRY, octets(entry.dn), tlv(SEQUENCE, ...attributes)));
+  return tlv(SEARCH_RESULT_ENTRY, octets(entry.dn), tlv(SEQUENCE, ...attributes));
 }
 
-/** LDAPMessage { messageID, SearchResultDone { resultCode, matchedDN, diagnosticMessage }, controls }. */
-export function searchResultDone(messageId: number, resultCode: number, matchedDn = '', message = '', controls: readonly ResponseControl[] = []): Buffer {
-  const done = tlv(SEARCH_RESULT_DONE, integer(ENUMERATED, resultCode), octets(matchedDn), octets(message));
-  const encodedControls = controls.length === 0 ? [] : [tlv(CONTROLS, ...controls.map((c) =>
-    tlv(SEQUENCE, octets(c.oid), ...(c.value ? [octets(c.value)] : []))))];
-  return tlv(SEQUENCE, integer(INTEGER, messageId), done, ...encodedControls);
+/** SearchResultDone { resultCode, matchedDN, diagnosticMessage }: a protocol operation. */
+export function searchResultDone(resultCode: number, matchedDn = '', message = ''): Buffer {
+  return tlv(SEARCH_RESULT_DONE, integer(ENUMERATED, resultCode), octets(matchedDn), octets(message));
+}
+
+/**
+ * LDAPMessage { messageID, protocolOp, controls } for each operation, in one buffer (one
+ * socket write for a whole answer); the controls go on the last message.
+ */
+export function ldapMessages(messageId: number, operations: readonly Buffer[], controls: readonly ResponseControl[] = []): Buffer {
+  const id = integer(INTEGER, messageId);
+  const encodedControls = controls.length === 0 ? undefined : tlv(CONTROLS, ...controls.map((c) =>
+    tlv(SEQUENCE, octets(c.oid), ...(c.value ? [octets(c.value)] : []))));
+  const contents = (i: number) => id.length + operations[i]!.length + (i === operations.length - 1 ? encodedControls?.length ?? 0 : 0);
+  let total = 0;
+  for (let i = 0; i < operations.length; i++) total += 1 + lengthSize(contents(i)) + contents(i);
+  // Written in place: this runs for every answer, cached ones included.
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < operations.length; i++) {
+    out[at++] = SEQUENCE;
+    at = writeLength(out, at, contents(i));
+    at += id.copy(out, at);
+    at += operations[i]!.copy(out, at);
+    if (i === operations.length - 1 && encodedControls) at += encodedControls.copy(out, at);
+  }
+  return out;
+}
+
+function lengthSize(length: number): number {
+  if (length < 0x80) return 1;
+  let bytes = 0;
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes++;
+  return 1 + bytes;
+}
+
+function writeLength(out: Buffer, at: number, length: number): number {
+  const size = lengthSize(length);
+  if (size === 1) {
+    out[at] = length;
+    return at + 1;
+  }
+  out[at] = 0x80 | (size - 1);
+  for (let i = size - 1, n = length; i >= 1; i--, n = Math.floor(n / 256)) out[at + i] = n & 0xff;
+  return at + size;
 }
 
 /** RFC 2696's control value: realSearchValue { size (our estimate: 0, unknown), cookie }. */

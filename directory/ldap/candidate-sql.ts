@@ -75,11 +75,15 @@ export class CandidateSql {
    * read them with their entries in one statement; `undefined` otherwise.
    */
   exactIds(kind: EntryKind, items: readonly IndexableItem[], after: number): { sql: string; params: unknown[] } | undefined {
-    const found = items.map((item) => this.armsFor(kind, item));
-    if (found.some((f) => f === undefined || f.cost > COST.join)) return undefined;
-    const arms = dedupe(found.flatMap((f) => f!.arms));
+    if (!this.isKeyLookup(kind, items)) return undefined;
+    const arms = dedupe(items.flatMap((item) => this.armsFor(kind, item)!.arms));
     if (arms.length === 0) return { sql: `(SELECT ${this.dialect === 'postgres' ? 'NULL::int' : 'NULL'} AS id WHERE 1 = 0)`, params: [] };
     return { sql: `(${arms.map((arm) => unordered(arm.sql)).join(' UNION ')})`, params: arms.flatMap((arm) => [...arm.params, after]) };
+  }
+
+  /** True when every lookup is on a unique key (an identifier, an address): a few ids at most, no scan, no text index. */
+  isKeyLookup(kind: EntryKind, items: readonly IndexableItem[]): boolean {
+    return items.every((item) => (this.armsFor(kind, item)?.cost ?? Infinity) <= COST.join);
   }
 
   /** The SQL answering `item` for `kind`, with its cost; `arms: []` when no entry of that kind can match; `undefined` when no index can. */

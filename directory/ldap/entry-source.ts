@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from '../../core/logger.js';
+import type { ChangeStamp } from './change-stamp.js';
 import { CandidateSql, HOSTED_MEMBERSHIP, LISTED_MEMBERSHIP, hostedId, type CandidateRequest } from './candidate-sql.js';
 import { hostedBoxEntry, listedMailboxEntry, professionalEntry, structureEntry, type Viewer } from './entries.js';
 import { readKind, readRows, type KindRows, type ProfessionalParts } from './entry-rows.js';
@@ -43,6 +44,11 @@ export class EntrySource {
     return this.sql.dialect;
   }
 
+  /** What tells, without a query, that the database changed; `undefined` when nothing can (PostgreSQL). */
+  openChangeStamp(): ChangeStamp | undefined {
+    return this.sql.openChangeStamp();
+  }
+
   /** Brings the SQLite text index up to date (after an import, in tests); a no-op on PostgreSQL. */
   refreshTextIndex(): Promise<void> {
     return this.text.refresh();
@@ -56,6 +62,11 @@ export class EntrySource {
 
   /** How cheaply this lookup can be answered from an index for this kind (undefined: it cannot). */
   readonly indexCost = (kind: EntryKind, item: IndexableItem): number | undefined => this.candidateSql.cost(kind, item);
+
+  /** True when these lookups are all on unique keys (no scan, no text index): what an exact lookup is. */
+  isKeyLookup(kind: EntryKind, items: readonly IndexableItem[]): boolean {
+    return this.candidateSql.isKeyLookup(kind, items);
+  }
 
   /**
    * Candidate ids for each request (ascending, after its cursor, at most its limit), in

@@ -161,3 +161,28 @@ export function filterToString(filter: LdapFilter): string {
 function escapeFilterValue(value: string): string {
   return value.replace(/[\\*()\0]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+/**
+ * RFC 4515 `\hh` escapes → the bytes they stand for, read as UTF-8. Assertion values
+ * arrive escaped from ldapjs on both sides: its server prints decoded filters to text
+ * and parses them again, and its client sends `(cn=*hél*)` as the bytes `h\c3\a9l`.
+ * So every value is unescaped, whichever path decoded it; a raw backslash followed by
+ * two hex digits is read as an escape (names and addresses do not contain one).
+ */
+export function unescapeFilterValue(value: string): string {
+  if (!value.includes('\\')) return value;
+  const bytes: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const hex = value[i] === '\\' ? value.slice(i + 1, i + 3) : '';
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      const codePoint = value.codePointAt(i)!;
+      const char = String.fromCodePoint(codePoint);
+      bytes.push(...Buffer.from(char, 'utf8'));
+      i += char.length - 1;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ldapjs from 'ldapjs';
-import { filterFromLdapjs, scopeFromLdapjs, unescapeFilterValue, type LdapjsFilter } from './ldapjs-adapter.js';
+import { unescapeFilterValue } from './filter.js';
+import { filterFromLdapjs, scopeFromLdapjs, type LdapjsFilter } from './ldapjs-adapter.js';
 
 test('RFC 4515 escapes are undone, UTF-8 included; other text is kept', () => {
   assert.equal(unescapeFilterValue('H\\c3\\a9l\\c3\\a8ne'), 'Hélène');

@@ -11,7 +11,7 @@
  * A raw backslash followed by two hex digits in a client's value is therefore read as an
  * escape; names and mail addresses do not contain one.
  */
-import type { LdapFilter } from './filter.js';
+import { unescapeFilterValue, type LdapFilter } from './filter.js';
 import { PAGED_RESULTS_OID } from './schema.js';
 import type { SearchScope } from './search.js';
 
@@ -162,23 +162,4 @@ function unsupported(filter: LdapjsFilter): LdapFilter {
 function text(value: unknown): string {
   if (Buffer.isBuffer(value)) return unescapeFilterValue(value.toString('utf8'));
   return value === undefined || value === null ? '' : unescapeFilterValue(String(value));
-}
-
-/** RFC 4515 `\hh` escapes → the bytes they stand for, read as UTF-8. */
-export function unescapeFilterValue(value: string): string {
-  if (!value.includes('\\')) return value;
-  const bytes: number[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const hex = value[i] === '\\' ? value.slice(i + 1, i + 3) : '';
-    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else {
-      const codePoint = value.codePointAt(i)!;
-      const char = String.fromCodePoint(codePoint);
-      bytes.push(...Buffer.from(char, 'utf8'));
-      i += char.length - 1;
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
 }

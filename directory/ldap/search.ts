@@ -56,6 +56,12 @@ export interface SearchOutcome {
   cookie?: Buffer;
   /** Directory entries examined (fixed entries not counted), for logs. */
   examined: number;
+  /**
+   * The same search gets the same answer until the database changes: its entries come
+   * from fixed entries and lookups on unique keys (no scan, no text index, which refreshes
+   * on its own), it looked up no certificate, was not paged and was not cut short by time.
+   */
+  reusable: boolean;
 }
 
 export interface SearchContext {
@@ -90,18 +96,18 @@ export async function runSearch(context: SearchContext, query: SearchQuery): Pro
   const deadline = performance.now() + Math.min(limits.timeLimitMs, query.timeLimit > 0 ? query.timeLimit * 1000 : Infinity);
   const resolved = await tree.resolve(query.baseDn, query.scope, context.viewer);
   if (!resolved.found) {
-    return { resultCode: resolved.resultCode, entries: [], message: resolved.message, matchedDn: resolved.matchedDn, examined: 0 };
+    return { resultCode: resolved.resultCode, entries: [], message: resolved.message, matchedDn: resolved.matchedDn, examined: 0, reusable: !query.paged };
   }
 
   const fingerprint = () => searchFingerprint([query.baseDn, query.scope, filterToString(query.filter), query.attributes.join(','),
     String(query.typesOnly), String(query.sizeLimit), context.viewer]);
   // RFC 2696 §3: a page size of 0 abandons the paged search.
-  if (query.paged && query.paged.size === 0) return { resultCode: LdapResultCode.success, entries: [], cookie: Buffer.alloc(0), examined: 0 };
+  if (query.paged && query.paged.size === 0) return { resultCode: LdapResultCode.success, entries: [], cookie: Buffer.alloc(0), examined: 0, reusable: false };
   let cursor = START;
   if (query.paged && query.paged.cookie.length > 0) {
     const decoded = decodeCookie(query.paged.cookie, fingerprint());
     if (!decoded) {
-      return { resultCode: LdapResultCode.unwillingToPerform, entries: [], message: 'paged results cookie is invalid or belongs to another search', examined: 0 };
+      return { resultCode: LdapResultCode.unwillingToPerform, entries: [], message: 'paged results cookie is invalid or belongs to another search', examined: 0, reusable: false };
     }
     cursor = decoded;
   }
@@ -115,8 +121,10 @@ export async function runSearch(context: SearchContext, query: SearchQuery): Pro
   const walk = new Walk(context, query.filter, resolved.sections, wanted, deadline, needed);
   const stop = await walk.run(cursor);
   const entries = await presentEntries(walk.entries, selection, query.typesOnly, context.certificates);
+  const reusable = !query.paged && (stop.reason === 'end' || stop.reason === 'full') && walk.keyLookupsOnly()
+    && !(context.certificates && selection.certificates.size > 0);
   const outcome = (resultCode: LdapResultCode, extra: Partial<SearchOutcome> = {}): SearchOutcome =>
-    ({ resultCode, entries, examined: walk.examined, ...extra });
+    ({ resultCode, entries, examined: walk.examined, reusable, ...extra });
   const next = (at: PageCursor) => encodeCookie({ ...at, sent: cursor.sent + entries.length }, fingerprint());
   const empty = Buffer.alloc(0);
 
@@ -168,6 +176,15 @@ class Walk {
   }
 
   private readonly plans = new Map<EntryKind, CandidatePlan>();
+
+  /** True when every kind of entry this search covers is read through lookups on unique keys, or not at all. */
+  keyLookupsOnly(): boolean {
+    return this.sections.every((section) => {
+      if (section.type === 'entry') return true;
+      const plan = this.planOf(section.kind);
+      return plan.type === 'none' || (plan.type === 'any' && this.context.source.isKeyLookup(section.kind, plan.items));
+    });
+  }
 
   private planOf(kind: EntryKind): CandidatePlan {
     let plan = this.plans.get(kind);

@@ -506,6 +506,45 @@ test('an unpublished box disappears at once, a republished one comes back', asyn
   assert.deepEqual(names(await search(edgeUrl, BASE, { scope: 'sub', filter })), [fixture.worker.dn]);
 });
 
+test('an exact lookup answered from the cache vanishes at once when its box is unpublished; viewers never share answers', async () => {
+  const address = fixture.worker.box.addresses[0]!.address;
+  const options: SearchOptions = { scope: 'sub', filter: `(mail=${address})`, attributes: ['cn', 'mail'] };
+  const fromCache = () => logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.message === 'ldap search' && l.cached === true).length;
+  logLines.length = 0;
+  assert.deepEqual(names(await search(edgeUrl, BASE, options)), [fixture.worker.dn]);
+  assert.deepEqual(names(await search(edgeUrl, BASE, options)), [fixture.worker.dn]);
+  assert.equal(fromCache(), 1, 'the second lookup is answered from the cache');
+  await fixture.publication.unpublish(fixture.worker.box.id, { actor: 'operator:test', reason: 'test' });
+  try {
+    assert.deepEqual(names(await search(edgeUrl, BASE, options)), [], 'not the cached entry');
+    assert.deepEqual(names(await search(edgeUrl, BASE, options)), [], 'nor after the empty answer was cached');
+    assert.equal(fromCache(), 2);
+    // The same request bytes on one connection, as the public and then as the operator.
+    const hidden = { ...options, attributes: ['hygieState'] };
+    await withClient(edgeUrl, async (client) => {
+      assert.deepEqual(names(await searchWith(client, BASE, hidden)), []);
+      assert.equal(await bind(client, OPERATOR.dn, OPERATOR.password), 0);
+      const seen = await searchWith(client, BASE, hidden);
+      assert.deepEqual(seen.entries[fixture.worker.dn]?.hygieState, ['unpublished']);
+      assert.equal(await bind(client, '', ''), 0);
+      assert.deepEqual(names(await searchWith(client, BASE, hidden)), []);
+    });
+  } finally {
+    await fixture.publication.publish(fixture.worker.box.id, { actor: 'operator:test', reason: 'test' });
+  }
+  assert.deepEqual(names(await search(edgeUrl, BASE, options)), [fixture.worker.dn], 'republished: back at once');
+});
+
+test('the cache holds exact lookups only: substring searches and certificates are read each time', async () => {
+  logLines.length = 0;
+  for (let i = 0; i < 2; i++) {
+    await search(edgeUrl, BASE, { scope: 'sub', filter: '(cn=*dupont*)', attributes: ['cn'] });
+    await search(edgeUrl, BASE, { scope: 'sub', filter: `(mail=${fixture.dupont.address})`, attributes: ['userCertificate;binary'] });
+  }
+  const cached = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.message === 'ldap search' && l.cached === true);
+  assert.deepEqual(cached, []);
+});
+
 // ---- helpers ---------------------------------------------------------------------------
 
 function quiet(): Logger {

@@ -4,8 +4,12 @@
  *
  * The one place ldapjs runs (with ldapjs-adapter.ts): it parses the protocol and hands
  * us requests; everything else (tree, filters, scopes, limits, paging) is ours, and the
- * replies to searches are encoded by ber.ts. Rules: anonymous clients see what the
- * directory publishes, nothing more; an operator bind (DN and password from the
+ * replies to searches are encoded by ber.ts. Search requests without controls, nearly
+ * all of them, do not even go through ldapjs: the connection's bytes are cut into
+ * messages here (framing.ts), those are decoded by request-ber.ts and answered (from
+ * answer-cache.ts when the same exact lookup was answered since the database last
+ * changed); every other message goes to ldapjs whole. Rules: anonymous clients see what
+ * the directory publishes, nothing more; an operator bind (DN and password from the
  * options) sees every entry with its state; other binds with credentials are refused;
  * every write is refused. Searches read the database as it is now (through
  * entry-source.ts), so an unpublished box vanishes from the next search.
@@ -20,20 +24,23 @@ import { HygieError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { AuthLimiter } from '../auth-limiter.js';
 import type { CertificateLookup } from './attributes.js';
-import { pagedResultsValue, searchResultDone, searchResultEntry } from './ber.js';
+import { AnswerCache, DEFAULT_ANSWER_CACHE_LIMITS, type AnswerCacheLimits } from './answer-cache.js';
+import { ldapMessages, pagedResultsValue, searchResultDone, searchResultEntry } from './ber.js';
 import { runCompare } from './compare.js';
 import { normaliseDn } from './dn.js';
 import type { Viewer } from './entries.js';
 import { EntrySource } from './entry-source.js';
 import { filterToString } from './filter.js';
+import { MessageFramer } from './framing.js';
 import {
   IMPLEMENTED_CONTROLS, MAX_FILTER_DEPTH, boundDnOf, filterDepth, filterFromLdapjs, pagedResultsFromLdapjs, scopeFromLdapjs,
   type LdapjsBindRequest, type LdapjsCompareRequest, type LdapjsConnection, type LdapjsNext, type LdapjsRequest, type LdapjsResponse,
   type LdapjsSearchRequest, type LdapjsWriteRequest,
 } from './ldapjs-adapter.js';
 import { LdapResultCode } from './result-codes.js';
+import { SEARCH_REQUEST, decodeSearchRequest, readEnvelope } from './request-ber.js';
 import { PAGED_RESULTS_OID, checkBaseDn } from './schema.js';
-import { runSearch, type SearchLimits } from './search.js';
+import { runSearch, type SearchLimits, type SearchQuery } from './search.js';
 import { DirectoryTree } from './tree.js';
 
 export interface LdapServerOptions {
@@ -61,6 +68,8 @@ export interface LdapServerOptions {
   clock?: Clock;
   /** Operator binds, successful or not, are audited when given. */
   audit?: AuditTrail;
+  /** Bounds of the cache of exact lookups' answers (SQLite files only), or `false` for none. */
+  answerCache?: AnswerCacheLimits | false;
 }
 
 export const DEFAULT_SIZE_LIMIT = 500;
@@ -70,8 +79,6 @@ const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_BIND_LIMITS = { maxFailures: 5, windowSeconds: 300 };
 /** Largest request we buffer (OpenLDAP's default for anonymous clients); read requests are tiny. */
 const MAX_REQUEST_BYTES = 256 * 1024;
-/** Every LDAPMessage is a BER SEQUENCE. */
-const BER_SEQUENCE = 0x30;
 
 /** The ldapjs server members we use beyond @types/ldapjs (which lacks them). */
 interface LdapjsServer {
@@ -93,8 +100,11 @@ interface LdapjsServer {
 
 type Handler = (req: never, res: LdapjsResponse, next: LdapjsNext) => void;
 
-/** ldapjs hangs its message parser on the socket; `buffer` holds the bytes of an incomplete request. */
-type ParsedSocket = Socket & { parser?: { buffer: Buffer | null } };
+/** ldapjs hangs its message parser on the socket (and its own state: the bound DN). */
+type ParsedSocket = Socket & LdapjsConnection & { parser?: { write(message: Buffer): void } };
+
+/** Where a search is answered: the client's connection. */
+type SearchClient = Pick<LdapjsConnection, 'remoteAddress' | 'write'>;
 
 /** ldapjs routes by DN suffix; we mount everything at the root and check DNs ourselves. */
 const ALL_DNS = '';
@@ -110,6 +120,7 @@ export class LdapServer {
   private readonly certificates: CertificateLookup | undefined;
   private readonly bindLimiter: AuthLimiter;
   private readonly audit: AuditTrail | undefined;
+  private readonly answerCacheLimits: AnswerCacheLimits | false;
   private readonly server: LdapjsServer;
   private readonly sockets = new Set<Socket>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -117,6 +128,7 @@ export class LdapServer {
   private readonly operatorConnections = new WeakSet<object>();
   private source: EntrySource | undefined;
   private tree: DirectoryTree | undefined;
+  private answers: AnswerCache | undefined;
 
   constructor(options: LdapServerOptions) {
     this.db = options.db;
@@ -136,6 +148,7 @@ export class LdapServer {
     this.certificates = options.certificates;
     this.bindLimiter = new AuthLimiter({ ...(options.bindLimits ?? DEFAULT_BIND_LIMITS), clock: options.clock ?? systemClock });
     this.audit = options.audit;
+    this.answerCacheLimits = options.answerCache ?? DEFAULT_ANSWER_CACHE_LIMITS;
 
     // No `log` option on purpose: ldapjs's debug lines dump whole requests, bind passwords included.
     const server = ldapjs.createServer({
@@ -166,6 +179,10 @@ export class LdapServer {
       this.source.refreshTextIndex().catch((error: unknown) => this.log.warn('ldap text index refresh failed', { error }));
     }
     this.tree ??= new DirectoryTree(this.baseDn, this.source, this.organisationName);
+    if (!this.answers && this.answerCacheLimits) {
+      const stamp = this.source.openChangeStamp();
+      this.answers = stamp && new AnswerCache(stamp, this.answerCacheLimits);
+    }
     return new Promise((resolve, reject) => {
       const failed = (error: Error) => reject(error);
       this.server.once('error', failed);
@@ -194,6 +211,8 @@ export class LdapServer {
     for (const socket of this.sockets) socket.destroy();
     await Promise.allSettled([...this.inFlight]);
     await closed;
+    this.answers?.close();
+    this.answers = undefined;
     await this.source?.close();
     this.source = undefined;
     this.tree = undefined;
@@ -207,25 +226,74 @@ export class LdapServer {
     // client's delayed ACK hold the second for 40 ms (182 searches/s instead of 10 000).
     socket.setNoDelay(true);
     this.server.newConnection(socket);
-    this.guard(socket as ParsedSocket);
+    this.takeOverInput(socket as ParsedSocket);
   }
 
   /**
-   * ldapjs buffers a request until its announced length has arrived, whatever that length
-   * and whatever the first byte: a client could make it hold gigabytes, or wait forever on
-   * bytes that are not LDAP. After ldapjs's own 'data' listener has run, look at what it
-   * kept (`parser.buffer`, an ldapjs internal) and drop such connections.
+   * Reads the connection's bytes before ldapjs does: the framer cuts them into messages
+   * (and drops connections that send no LDAP or too much), search requests without
+   * controls are answered here, and every other message goes to ldapjs's parser, whole,
+   * as if ldapjs had read it itself.
    */
-  private guard(socket: ParsedSocket): void {
-    socket.on('data', () => {
-      const pending = socket.parser?.buffer;
-      if (!pending || pending.length === 0) return;
-      const reason = pending[0] !== BER_SEQUENCE ? 'not an LDAP message'
-        : pending.length > MAX_REQUEST_BYTES ? `request over ${MAX_REQUEST_BYTES} bytes` : undefined;
-      if (!reason) return;
-      this.log.debug('ldap malformed request', { client: socket.remoteAddress, reason });
-      socket.destroy();
+  private takeOverInput(socket: ParsedSocket): void {
+    const parser = socket.parser;
+    if (!parser) throw new Error('ldapjs no longer hangs its parser on the connection: server.ts needs updating');
+    socket.removeAllListeners('data'); // ldapjs's own, which feeds its parser
+    const framer = new MessageFramer(MAX_REQUEST_BYTES);
+    socket.on('data', (chunk: Buffer) => {
+      const { messages, refused } = framer.push(chunk);
+      for (const message of messages) {
+        if (socket.destroyed) return;
+        try {
+          if (!this.searchDirectly(socket, message)) parser.write(message);
+        } catch (error) {
+          // A bug of ours on one request must not take the process down with it.
+          this.log.error('ldap operation failed', { operation: 'request', error });
+          socket.destroy();
+          return;
+        }
+      }
+      if (refused) {
+        this.log.debug('ldap malformed request', { client: socket.remoteAddress, reason: refused });
+        socket.destroy();
+      }
     });
+  }
+
+  /**
+   * Answers a search request without ldapjs when it has no controls and our decoder reads
+   * it (false: ldapjs answers it). An exact lookup asked before, since the database last
+   * changed, by a client who sees the same, is answered from the cache at once.
+   */
+  private searchDirectly(socket: ParsedSocket, message: Buffer): boolean {
+    const envelope = readEnvelope(message);
+    if (!envelope || envelope.operation !== SEARCH_REQUEST || envelope.hasControls || !this.source) return false;
+    const started = performance.now();
+    const viewer = this.viewerOf(socket);
+    const generation = this.answers?.check();
+    // The request's bytes say everything the answer depends on, but the viewer and the database's state.
+    const key = generation === undefined ? undefined : `${viewer} ${message.toString('latin1', envelope.start, envelope.end)}`;
+    const cached = key === undefined ? undefined : this.answers!.get(key);
+    if (cached) {
+      socket.write(ldapMessages(envelope.messageId, cached.operations));
+      this.log.debug('ldap search', { ...cached.log, cached: true, durationMs: elapsedMs(started), client: socket.remoteAddress });
+      return true;
+    }
+    const decoded = decodeSearchRequest(message, envelope.start, envelope.end);
+    if (!decoded) return false;
+    const cache = key === undefined ? undefined : { key, generation: generation! };
+    this.track(this.answerSearch(socket, envelope.messageId, decoded, viewer, started, cache).catch((error: unknown) => {
+      this.log.error('ldap operation failed', { operation: 'search', error });
+      if (!socket.destroyed) socket.write(ldapMessages(envelope.messageId, [searchResultDone(LdapResultCode.other, '', 'internal error')]));
+    }));
+    return true;
+  }
+
+  /** Keeps track of an operation in progress, for close(). */
+  private track(operation: Promise<void>): Promise<void> {
+    const running = operation.finally(() => this.inFlight.delete(running));
+    this.inFlight.add(running);
+    return running;
   }
 
   /** Runs an operation, answers `other` if it throws, and keeps track of it for close(). */
@@ -238,17 +306,13 @@ export class LdapServer {
         next();
         return;
       }
-      const running: Promise<void> = work(req as R, res)
+      void this.track(work(req as R, res)
         .catch((error: unknown) => {
           this.log.error('ldap operation failed', { operation, error });
           res.diagnosticMessage = 'internal error';
           res.end(LdapResultCode.other);
         })
-        .finally(() => {
-          this.inFlight.delete(running);
-          next();
-        });
-      this.inFlight.add(running);
+        .finally(() => next()));
     };
   }
 
@@ -288,9 +352,9 @@ export class LdapServer {
       ? 'operator' : 'public';
   }
 
+  /** Searches with controls (paged results), and any other ldapjs hands over. */
   private async onSearch(req: LdapjsSearchRequest, res: LdapjsResponse): Promise<void> {
     const started = performance.now();
-    const baseDn = req.baseObject.toString();
     const scope = scopeFromLdapjs(req.scope);
     if (!scope) {
       end(res, LdapResultCode.protocolError, `unknown search scope ${String(req.scope)}`);
@@ -300,24 +364,31 @@ export class LdapServer {
       end(res, LdapResultCode.unwillingToPerform, `filter nested more than ${MAX_FILTER_DEPTH} levels deep`);
       return;
     }
-    const filter = filterFromLdapjs(req.filter);
-    const paged = pagedResultsFromLdapjs(req.controls);
-    const viewer = this.viewerOf(req.connection);
-    const outcome = await runSearch(
-      { tree: this.tree!, source: this.source!, viewer, limits: this.limits, certificates: this.certificates },
-      { baseDn, scope, filter, attributes: req.attributes, sizeLimit: req.sizeLimit, timeLimit: req.timeLimit, typesOnly: req.typesOnly, paged },
-    );
+    const query: SearchQuery = {
+      baseDn: req.baseObject.toString(), scope, filter: filterFromLdapjs(req.filter), attributes: req.attributes,
+      sizeLimit: req.sizeLimit, timeLimit: req.timeLimit, typesOnly: req.typesOnly, paged: pagedResultsFromLdapjs(req.controls),
+    };
+    await this.answerSearch(req.connection, req.messageId, query, this.viewerOf(req.connection), started);
+  }
+
+  /** Runs a search, writes its answer in one write, logs it, and keeps it in the cache when it may be reused. */
+  private async answerSearch(client: SearchClient, messageId: number, query: SearchQuery, viewer: Viewer, started: number,
+    cache?: { key: string; generation: number }): Promise<void> {
+    const outcome = await runSearch({ tree: this.tree!, source: this.source!, viewer, limits: this.limits, certificates: this.certificates }, query);
     const controls = outcome.cookie ? [{ oid: PAGED_RESULTS_OID, value: pagedResultsValue(outcome.cookie) }] : [];
-    // One write for the whole answer: the entries, then the result with its controls.
-    req.connection.write(Buffer.concat([
-      ...outcome.entries.map((entry) => searchResultEntry(req.messageId, entry)),
-      searchResultDone(req.messageId, outcome.resultCode, outcome.matchedDn ?? '', outcome.message ?? '', controls),
-    ]));
-    this.log.debug('ldap search', {
-      base: baseDn, scope, filter: filterToString(filter), attributes: req.attributes.join(',') || undefined, viewer,
-      paged: paged ? paged.size : undefined, count: outcome.entries.length, examined: outcome.examined, result: outcome.resultCode,
-      durationMs: Math.round((performance.now() - started) * 10) / 10, client: req.connection.remoteAddress,
-    });
+    const operations = [
+      ...outcome.entries.map(searchResultEntry),
+      searchResultDone(outcome.resultCode, outcome.matchedDn ?? '', outcome.message ?? ''),
+    ];
+    client.write(ldapMessages(messageId, operations, controls));
+    const log = {
+      base: query.baseDn, scope: query.scope, filter: filterToString(query.filter), attributes: query.attributes.join(',') || undefined, viewer,
+      paged: query.paged ? query.paged.size : undefined, count: outcome.entries.length, examined: outcome.examined, result: outcome.resultCode,
+    };
+    if (cache && outcome.reusable) {
+      this.answers?.set(cache.key, cache.generation, { operations, bytes: operations.reduce((sum, o) => sum + o.length, 0), log });
+    }
+    this.log.debug('ldap search', { ...log, durationMs: elapsedMs(started), client: client.remoteAddress });
   }
 
   private async onCompare(req: LdapjsCompareRequest, res: LdapjsResponse): Promise<void> {
@@ -330,6 +401,10 @@ export class LdapServer {
     this.log.info('ldap write refused', { dn: String(req.dn), client: req.connection.remoteAddress });
     end(res, LdapResultCode.unwillingToPerform, 'this directory is read-only');
   }
+}
+
+function elapsedMs(since: number): number {
+  return Math.round((performance.now() - since) * 10) / 10;
 }
 
 function end(res: LdapjsResponse, resultCode: LdapResultCode, message?: string): void {

@@ -10,12 +10,15 @@
 import type { Knex } from 'knex';
 import sqlite3 from 'sqlite3';
 import { databaseKind } from '../../core/database.js';
+import { openWalChangeStamp, type ChangeStamp } from './change-stamp.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
 export interface SqlReader {
   readonly dialect: SqlDialect;
   all<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /** What tells, without a query, that the database changed (SQLite files only). */
+  openChangeStamp(): ChangeStamp | undefined;
   close(): Promise<void>;
 }
 
@@ -43,12 +46,19 @@ class SqliteReader implements SqlReader {
   private readonly idle: SqliteConnection[];
   private readonly waiting: Array<(connection: SqliteConnection) => void> = [];
 
-  private constructor(private readonly connections: readonly SqliteConnection[]) {
+  private constructor(private readonly filename: string, private readonly connections: readonly SqliteConnection[]) {
     this.idle = [...connections];
   }
 
   static async open(filename: string, size: number): Promise<SqliteReader> {
-    return new SqliteReader(await Promise.all(Array.from({ length: size }, () => SqliteConnection.open(filename))));
+    const connections = await Promise.all(Array.from({ length: size }, () => SqliteConnection.open(filename)));
+    // A first read maps the WAL index, and each connection keeps it until it closes (see change-stamp.ts).
+    await Promise.all(connections.map((c) => c.all('SELECT 1 FROM sqlite_master LIMIT 1', [])));
+    return new SqliteReader(filename, connections);
+  }
+
+  openChangeStamp(): ChangeStamp | undefined {
+    return openWalChangeStamp(this.filename);
   }
 
   async all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
@@ -120,6 +130,10 @@ class KnexReader implements SqlReader {
   async all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
     const result = await this.db.raw(sql, params as Knex.RawBinding[]);
     return (this.dialect === 'postgres' ? (result as { rows: T[] }).rows : result) as T[];
+  }
+
+  openChangeStamp(): undefined {
+    return undefined; // PostgreSQL (or an in-memory SQLite database): no cache of answers
   }
 
   async close(): Promise<void> { /* the pool belongs to the application */ }
