@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { CachingSqliteClient } from './sqlite-client.js';
 
 export type Database = Knex;
 
@@ -56,7 +57,7 @@ function openPostgres(url: string): Knex {
 function openSqlite(dataDir: string): Knex {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   return knexFactory({
-    client: 'sqlite3',
+    client: CachingSqliteClient as unknown as typeof Knex.Client,
     connection: { filename: path.join(dataDir, SQLITE_FILE) },
     useNullAsDefault: true,
     // One connection: SQLite has one writer, and a single connection keeps transactions simple.

@@ -41,12 +41,36 @@ export class Logger {
       ? JSON.stringify({ at, level, component: this.component, message, ...serialiseFields(fields) })
       : `${at} ${level.toUpperCase().padEnd(5)} ${this.component.padEnd(8)} ${message}${formatFields(fields)}`;
     (this.options.write ?? defaultWrite)(line);
+    if (level === 'error' && !this.options.write) flushLines();
   }
 }
 
+/**
+ * Lines written in one turn of the event loop go out in one write after it: a gateway
+ * logs every message it accepts, and a system call per line was a noticeable part of an
+ * SMTP transaction's cost. Pending lines are written on exit, and at once when an error
+ * is logged, so a crash's last words are not lost.
+ */
+let pendingLines: string[] = [];
+let flushScheduled = false;
+
 function defaultWrite(line: string): void {
-  process.stdout.write(line + '\n');
+  pendingLines.push(line);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushLines);
+  }
 }
+
+function flushLines(): void {
+  flushScheduled = false;
+  if (pendingLines.length === 0) return;
+  const text = pendingLines.join('\n') + '\n';
+  pendingLines = [];
+  process.stdout.write(text);
+}
+
+process.on('exit', flushLines);
 
 function serialiseFields(fields: LogFields): LogFields {
   const out: LogFields = {};

@@ -14,7 +14,7 @@ import type { SendingBox, SendingRights } from '../../directory/sending-rights.j
 import type { MessageStore } from '../store/types.js';
 import { openSmime, type InboundSmimeOperations, type OpenedMessage } from './inbound-smime.js';
 import { checkMessage } from './message-checks.js';
-import type { OutboundDispatch } from './outbound.js';
+import type { DispatchResult, OutboundDispatch } from './outbound.js';
 import type { PeerPolicy } from './peer-policy.js';
 import type { RecipientResolver } from './recipients.js';
 import { checkSender } from './sender.js';
@@ -94,15 +94,17 @@ export class MessageIntake {
     let refused: AcceptedMessage['refused'] = [];
     let opened: OpenedMessage | undefined;
     try {
-      // Remote copies are queued first: if anything after fails, the client gets an error
-      // and retries; a copy is never dropped after the 250.
-      if (remote.length > 0) {
-        if (!this.options.outbound || !peer.sender) throw new HygieError('NO_ROUTE', 'relaying is not configured on this operator');
-        ({ copies: relayed, refused } = await this.options.outbound.dispatch(raw, envelope, peer.sender, remote, checked.messageId));
-      }
-      if (peer.channel === 'submission' && peer.sender && this.options.outbound) {
-        await this.options.store.append(peer.sender.mailboxId, 'Sent', checked.raw, { flags: ['\\Seen'] });
-      }
+      // The remote copies and the Sent copy are written side by side, so that they share a
+      // group commit. If either fails the client gets an error and sends again: a copy is
+      // never dropped after the 250 (and the Sent copy is kept once per Message-ID).
+      const relaying = remote.length > 0 ? this.relay(raw, envelope, remote, peer, checked.messageId) : undefined;
+      const sentCopy = peer.channel === 'submission' && peer.sender && this.options.outbound
+        ? this.options.store.append(peer.sender.mailboxId, 'Sent', checked.raw, { flags: ['\\Seen'] })
+        : undefined;
+      const [relayOutcome, sentOutcome] = await Promise.allSettled([relaying, sentCopy]);
+      if (relayOutcome.status === 'rejected') throw relayOutcome.reason;
+      if (sentOutcome.status === 'rejected') throw sentOutcome.reason;
+      if (relayOutcome.value) ({ copies: relayed, refused } = relayOutcome.value);
       if (local.length > 0) {
         // Decrypted and verified before the trace fields go on top, as a delivering MTA writes them.
         opened = this.options.smime ? await openSmime(checked.raw, local.map((r) => r.address), this.options.smime, this.options.hostname) : undefined;
@@ -124,6 +126,11 @@ export class MessageIntake {
       },
     });
     return { queueId, messageId: checked.messageId, deliveredTo: local, relayed, refused, size: raw.length };
+  }
+
+  private async relay(raw: Buffer, envelope: Envelope, remote: readonly RemoteRecipient[], peer: PeerInfo, messageId: string | null): Promise<DispatchResult> {
+    if (!this.options.outbound || !peer.sender) throw new HygieError('NO_ROUTE', 'relaying is not configured on this operator');
+    return this.options.outbound.dispatch(raw, envelope, peer.sender, remote, messageId);
   }
 
   /** Counted at MAIL FROM, so a burst is stopped before its data is sent. */
