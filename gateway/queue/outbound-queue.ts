@@ -268,6 +268,23 @@ export class OutboundQueue {
     });
   }
 
+  /**
+   * At start: recipients this operator was delivering when its process died (SIGKILL, a
+   * power cut) are due again at once instead of when their lease runs out. Only on
+   * SQLite, whose database one operator process owns; on PostgreSQL other gateways may
+   * hold live leases, and a dead one's run out (`leaseSeconds`). Returns how many.
+   */
+  async recoverInterruptedDeliveries(): Promise<number> {
+    if (databaseKind(this.db) !== 'sqlite') return 0;
+    const count = await this.db('outbound_recipients').where('status', 'delivering')
+      .update({ status: 'queued', lease_owner: null, lease_until: null });
+    if (count > 0) {
+      await this.audit.record({ action: 'queue.recover', outcome: 'success', actor: 'system', details: { count, reason: 'deliveries interrupted by the previous process' } });
+      this.notify();
+    }
+    return count;
+  }
+
   /** Makes queued recipients due now (one, or all of a domain, or all). Returns how many. */
   async retryNow(selector: { id?: number; domain?: string }, actor: string): Promise<number> {
     const q = this.db('outbound_recipients').where('status', 'queued');

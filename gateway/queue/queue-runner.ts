@@ -106,6 +106,12 @@ export class QueueRunner {
   }
 
   private async run(): Promise<void> {
+    try {
+      const recovered = await this.options.queue.recoverInterruptedDeliveries();
+      if (recovered > 0) this.options.logger.info('deliveries interrupted by the previous process are due again', { recipients: recovered });
+    } catch (error) {
+      this.options.logger.error('recovering interrupted deliveries failed', { error });
+    }
     while (this.running) {
       let started = 0;
       this.wokenDuringPass = false;
