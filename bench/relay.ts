@@ -4,13 +4,16 @@
  * delivered over TLS to a second operator C on loopback. Both run as their own
  * processes (`hygie start`). Reports the submission rate and latency (each 250 after
  * durable storage), the end-to-end delivered rate (until C holds every message), and A's
- * peak memory, and the CPU time each process spent per message (from /proc: less
+ * peak memory, and the CPU time each side spent per message (from /proc: less
  * dependent on what else the machine runs than the rates). C keeps the messages as
  * received (its user's key is not on C), so the figure is A's relay work, not C's
  * decryption (which the CMS benchmark measures). BENCH_NODE_ARGS passes options to both
  * operators' Node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
- * Also: plain inbound acceptance on A's MX. Postfix, where installed, gets the same
- * load for a ratio.
+ * Also: plain inbound acceptance on A's MX, for a local box.
+ * Postfix, where installed (bench/postfix.ts), gets the same loads from the same client
+ * code in the same run — a Postfix A taking submission and MX mail, relaying over TLS to
+ * a Postfix C — and the figures come as ratios. Postfix does no S/MIME: the relay ratio
+ * sets our sign+encrypt relay against Postfix's plain TLS relay.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -24,17 +27,53 @@ import { freePort, spawnOperator, type SpawnedOperator } from '../conformance-te
 import { loadConfig } from '../core/config.js';
 import { Logger } from '../core/logger.js';
 import { runLoad } from './load.js';
-import { cpuMicrosOf, installed, peakRssOf } from './processes.js';
+import { postfixUnavailable, startPostfix } from './postfix.js';
+import { cpuMeterOf, peakRssOf, peakSampler, treePssOf } from './processes.js';
 import { line, mib, summarise } from './stats.js';
 
 const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 2000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const SIZE = Number(process.env.BENCH_SIZE ?? 10240);
 const PASSWORD = 'mot de passe du banc relais';
+const SENDER = 'anne.kerjean@region-a.test';
+const PARTNER = 'claire.morin@partenaire.test';
 const quiet = new Logger({ level: 'error', format: 'text', write: () => {} });
 
 const A_DOMAINS = { regional: 'region-a.test', mssante: 'region-a.mssante.test', apicryptHealth: 'medical.apicrypt.region-a.test', apicryptOther: 'apicrypt.region-a.test', apicryptLabel: 'ra' };
 const C_DOMAINS = { regional: 'partenaire.test', mssante: 'partenaire.mssante.test', apicryptHealth: 'medical.apicrypt.partenaire.test', apicryptOther: 'apicrypt.partenaire.test', apicryptLabel: 'pc' };
+
+/** An SMTP service the clients talk to: STARTTLS verified against `ca`, AUTH when `auth` is given. */
+interface SmtpTarget { port: number; ca: string; auth?: { user: string; pass: string } }
+
+/** A pair of mail systems under the same loads: A takes submission and MX mail, relays to C. */
+interface RelayPair {
+  submission: SmtpTarget;
+  mx: SmtpTarget;
+  /** Messages that reached the partner's box at C so far. */
+  deliveredAtC(): Promise<number>;
+  /** Messages in the sender's own box at A (the inbound load's recipient) so far. */
+  storedAtA(): Promise<number>;
+  /** CPU time (µs) A and C have used since the pair started. */
+  cpu(): { a: number; c: number };
+  /** Peak memory of A and C so far, and how it is measured. */
+  memory(): { a: number; c: number; how: string };
+  stop(): Promise<void>;
+}
+
+interface Figures {
+  submittedSeconds: number;
+  submission: ReturnType<typeof summarise>;
+  delivered: number;
+  deliveredSeconds: number;
+  cpuPerMessage: { a: number; c: number; clients: number };
+  memory: { a: number; c: number; how: string };
+  inboundSeconds: number;
+  inbound: ReturnType<typeof summarise>;
+  inboundStored: number;
+  /** A's CPU time per inbound message, until all are in the box. */
+  inboundCpuPerMessage: number;
+  inboundStoredSeconds: number;
+}
 
 function envFor(dataDir: string, domains: typeof A_DOMAINS, extra: Record<string, string>): Record<string, string> {
   return {
@@ -66,11 +105,22 @@ async function countAt(operator: SpawnedOperator, ca: string, user: string): Pro
   }
 }
 
-export async function benchRelay(): Promise<void> {
+/** Hygie operators A and C, each its own `hygie start` process; A signs and encrypts for C's user. */
+async function startHygiePair(): Promise<RelayPair> {
   const dirA = mkdtempSync(path.join(os.tmpdir(), 'hygie-relay-a-'));
   const dirC = mkdtempSync(path.join(os.tmpdir(), 'hygie-relay-c-'));
   let a: SpawnedOperator | undefined;
   let c: SpawnedOperator | undefined;
+  const stop = async (): Promise<void> => {
+    for (const operator of [a, c]) {
+      if (operator && operator.child.exitCode === null) {
+        operator.child.kill('SIGTERM');
+        await new Promise((resolve) => operator.child.once('exit', resolve));
+      }
+    }
+    rmSync(dirA, { recursive: true, force: true });
+    rmSync(dirC, { recursive: true, force: true });
+  };
   try {
     const cMx = await freePort();
     const caC = (await ensureDevPki({ dir: path.join(dirC, 'pki'), hostnames: ['mx.partenaire.test', 'localhost'], organisation: 'Partenaire C' })).caCertFile;
@@ -86,67 +136,165 @@ export async function benchRelay(): Promise<void> {
     await prepare(envA, async (context) => {
       await context.mailboxes.createPersonalMailbox({ firstName: 'Anne', lastName: 'Kerjean', rpps: '99700218896', password: PASSWORD, actor: 'bench' });
       const pki = new DevHealthPkiService({ dir: path.join(dirA, 'pki', 'health'), organisation: 'Région A', certificates: context.certificates, audit: context.audit });
-      await pki.issueSmime('anne.kerjean@region-a.test', { usage: 'dual', keyAlgorithm: 'RSA-2048', actor: 'bench' });
+      await pki.issueSmime(SENDER, { usage: 'dual', keyAlgorithm: 'RSA-2048', actor: 'bench' });
       // The partner's encryption certificate, as A would have it from the directory (its key stays with the partner).
-      const partner = await (await pki.open('bench')).pki.issueSmime('claire.morin@partenaire.test', { usage: 'dual', keyAlgorithm: 'RSA-2048' });
+      const partner = await (await pki.open('bench')).pki.issueSmime(PARTNER, { usage: 'dual', keyAlgorithm: 'RSA-2048' });
       await context.certificates.importPem(partner.certificate.pem, { actor: 'bench' });
     });
     // BENCH_NODE_ARGS reaches the operators' node, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to see where their time goes.
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
     c = await spawnOperator(dirC, envC, nodeArgs);
     a = await spawnOperator(dirA, envA, nodeArgs);
+    const [operatorA, operatorC] = [a, c];
     const caA = readFileSync(path.join(dirA, 'pki', 'ca.crt'), 'utf8');
     const caOfC = readFileSync(caC, 'utf8');
-
-    console.log(`Relay benchmark — ${MESSAGES} messages of ${SIZE} bytes, ${CONNECTIONS} clients, A signs+encrypts (RSA-2048, AES-256-CBC) and relays to C over TLS; ${os.cpus().length} cores`);
-    const body = 'Compte rendu de consultation, ligne de texte ordinaire.\r\n'.repeat(Math.ceil(SIZE / 57)).slice(0, SIZE);
-    const transport = nodemailer.createTransport({
-      pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity, host: '127.0.0.1', port: a.ports.submission, secure: false, requireTLS: true,
-      tls: { ca: caA, servername: 'localhost' }, auth: { user: 'anne.kerjean@region-a.test', pass: PASSWORD },
-    });
-    const cpuBefore = [cpuMicrosOf(a.child.pid!), cpuMicrosOf(c.child.pid!), cpuMicrosOf(process.pid)];
-    const started = performance.now();
-    const { latencies, seconds: submitted } = await runLoad(MESSAGES, CONNECTIONS,
-      // Raw messages, as the inbound load below: the clients' own MIME building is not what is measured.
-      (n) => transport.sendMail({
-        envelope: { from: 'anne.kerjean@region-a.test', to: ['claire.morin@partenaire.test'] },
-        raw: `From: Anne Kerjean <anne.kerjean@region-a.test>\r\nTo: <claire.morin@partenaire.test>\r\nSubject: Compte rendu ${n}\r\nMessage-ID: <relais-${n}@banc.region-a.test>\r\nDate: ${new Date().toUTCString()}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}`,
-      }));
-    transport.close();
-    let delivered = 0;
-    while ((delivered = await countAt(c, caOfC, 'claire.morin@partenaire.test')) < MESSAGES) {
-      if (performance.now() - started > 600_000) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const endToEnd = (performance.now() - started) / 1000;
-    const [cpuA, cpuC, cpuClients] = [a.child.pid!, c.child.pid!, process.pid].map((pid, i) => (cpuMicrosOf(pid) - cpuBefore[i]!) / MESSAGES);
-    const s = summarise(latencies);
-    console.log(line('submitted, signed+encrypted, queued (msg/s)', (MESSAGES / submitted).toFixed(0), `${MESSAGES} in ${submitted.toFixed(2)} s`));
-    console.log(line('  submission latency (ms)', `p50 ${s.p50.toFixed(1)}`, `p95 ${s.p95.toFixed(1)}  p99 ${s.p99.toFixed(1)}  max ${s.max.toFixed(1)}`));
-    console.log(line('delivered to the second instance (msg/s)', (delivered / endToEnd).toFixed(0), `${delivered}/${MESSAGES} stored at C after ${endToEnd.toFixed(2)} s (target ≥ 300)`));
-    console.log(line('  CPU per message (µs)', `A ${cpuA!.toFixed(0)}`, `C (receiving) ${cpuC!.toFixed(0)}  clients ${cpuClients!.toFixed(0)}`));
-    console.log(line('operator A peak RSS', mib(peakRssOf(a.child.pid!)), `C: ${mib(peakRssOf(c.child.pid!))}`));
-
-    // Inbound plain acceptance on A's MX, for a local box.
-    const mx = nodemailer.createTransport({ pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity, host: '127.0.0.1', port: a.ports.smtp, secure: false, requireTLS: true, tls: { ca: caA, servername: 'localhost' } });
-    const { latencies: inbound, seconds: inboundSeconds } = await runLoad(MESSAGES, CONNECTIONS, (n) => mx.sendMail({
-      envelope: { from: 'labo@ailleurs.example', to: ['anne.kerjean@region-a.test'] },
-      raw: `From: <labo@ailleurs.example>\r\nTo: <anne.kerjean@region-a.test>\r\nSubject: Résultat ${n}\r\n\r\n${body}`,
-    }));
-    mx.close();
-    const si = summarise(inbound);
-    console.log(line('inbound plain MX acceptance to the store (msg/s)', (MESSAGES / inboundSeconds).toFixed(0), `p50 ${si.p50.toFixed(1)} ms  p99 ${si.p99.toFixed(1)} ms`));
-    if (!installed('postfix')) console.log('reference postfix: not installed here, no ratio');
-  } finally {
-    for (const operator of [a, c]) {
-      if (operator && operator.child.exitCode === null) {
-        operator.child.kill('SIGTERM');
-        await new Promise((resolve) => operator.child.once('exit', resolve));
-      }
-    }
-    rmSync(dirA, { recursive: true, force: true });
-    rmSync(dirC, { recursive: true, force: true });
+    const [cpuA, cpuC] = [cpuMeterOf(a.child.pid!), cpuMeterOf(c.child.pid!)];
+    return {
+      submission: { port: a.ports.submission!, ca: caA, auth: { user: SENDER, pass: PASSWORD } },
+      mx: { port: a.ports.smtp!, ca: caA },
+      deliveredAtC: () => countAt(operatorC, caOfC, PARTNER),
+      storedAtA: () => countAt(operatorA, caA, SENDER),
+      cpu: () => ({ a: cpuA(), c: cpuC() }),
+      memory: () => ({ a: peakRssOf(operatorA.child.pid!), c: peakRssOf(operatorC.child.pid!), how: 'peak RSS' }),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
   }
+}
+
+/** Postfix A (submission with AUTH where possible, MX, maildir for the sender) relaying over verified TLS to Postfix C (maildir). */
+async function startPostfixPair(): Promise<RelayPair & { describe: string }> {
+  const c = await startPostfix({ hostname: 'mx.partenaire.test', mailboxes: { [PARTNER]: 'claire' } });
+  try {
+    const a = await startPostfix({
+      hostname: 'mail.region-a.test', mailboxes: { [SENDER]: 'anne' }, submission: { user: SENDER, password: PASSWORD },
+      relay: { domain: C_DOMAINS.regional, port: c.mxPort, caFile: c.caFile, servername: 'mx.partenaire.test' },
+    });
+    const ca = readFileSync(a.caFile, 'utf8');
+    const [cpuA, cpuC] = [cpuMeterOf(a.masterPid), cpuMeterOf(c.masterPid)];
+    const [memoryA, memoryC] = [peakSampler(() => treePssOf(a.masterPid), 250), peakSampler(() => treePssOf(c.masterPid), 250)];
+    return {
+      describe: `Postfix ${a.version}: submission STARTTLS + ${a.submissionAuth}, relay over verified TLS with connection reuse, virtual maildirs, fsync'ed queue; no S/MIME`,
+      submission: { port: a.submissionPort!, ca, auth: a.submissionAuth?.startsWith('AUTH') ? { user: SENDER, pass: PASSWORD } : undefined },
+      mx: { port: a.mxPort, ca },
+      deliveredAtC: async () => c.delivered('claire'),
+      storedAtA: async () => a.delivered('anne'),
+      cpu: () => ({ a: cpuA(), c: cpuC() }),
+      memory: () => ({ a: memoryA(), c: memoryC(), how: 'peak of summed PSS of its processes, sampled every 250 ms' }),
+      stop: async () => {
+        await a.stop();
+        await c.stop();
+      },
+    };
+  } catch (error) {
+    await c.stop();
+    throw error;
+  }
+}
+
+/** `count` messages to one target from CONNECTIONS pooled nodemailer clients, each 250 timed. */
+async function sendAll(target: SmtpTarget, message: (n: number) => { from: string; to: string; raw: string }): Promise<{ latencies: number[]; seconds: number }> {
+  const transport = nodemailer.createTransport({
+    pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity, host: '127.0.0.1', port: target.port, secure: false, requireTLS: true,
+    tls: { ca: target.ca, servername: 'localhost' }, auth: target.auth,
+  });
+  try {
+    return await runLoad(MESSAGES, CONNECTIONS, (n) => {
+      const { from, to, raw } = message(n);
+      return transport.sendMail({ envelope: { from, to: [to] }, raw });
+    });
+  } finally {
+    transport.close();
+  }
+}
+
+/** Polls `count` until it reaches `expected` (or 10 minutes pass); seconds since `started`. */
+async function waitFor(count: () => Promise<number>, expected: number, started: number): Promise<{ reached: number; seconds: number }> {
+  let reached = 0;
+  while ((reached = await count()) < expected && performance.now() - started < 600_000) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { reached, seconds: (performance.now() - started) / 1000 };
+}
+
+// Raw messages, the same bytes for every system: the clients' own MIME building is not what is measured.
+const body = 'Compte rendu de consultation, ligne de texte ordinaire.\r\n'.repeat(Math.ceil(SIZE / 57)).slice(0, SIZE);
+const relayed = (n: number): { from: string; to: string; raw: string } => ({
+  from: SENDER, to: PARTNER,
+  raw: `From: Anne Kerjean <${SENDER}>\r\nTo: <${PARTNER}>\r\nSubject: Compte rendu ${n}\r\nMessage-ID: <relais-${n}@banc.region-a.test>\r\nDate: ${new Date().toUTCString()}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}`,
+});
+const inbound = (n: number): { from: string; to: string; raw: string } => ({
+  from: 'labo@ailleurs.example', to: SENDER,
+  raw: `From: <labo@ailleurs.example>\r\nTo: <${SENDER}>\r\nSubject: Résultat ${n}\r\n\r\n${body}`,
+});
+
+/** Both loads on a pair, the relay first, then plain inbound mail to A's MX for a local box. */
+async function measure(pair: RelayPair): Promise<Figures> {
+  const cpuBefore = { ...pair.cpu(), clients: process.cpuUsage() };
+  const started = performance.now();
+  const submitted = await sendAll(pair.submission, relayed);
+  const delivered = await waitFor(() => pair.deliveredAtC(), MESSAGES, started);
+  const cpuAfter = pair.cpu();
+  const clients = process.cpuUsage(cpuBefore.clients);
+  const cpuPerMessage = { a: (cpuAfter.a - cpuBefore.a) / MESSAGES, c: (cpuAfter.c - cpuBefore.c) / MESSAGES, clients: (clients.user + clients.system) / MESSAGES };
+  const inboundStarted = performance.now();
+  const accepted = await sendAll(pair.mx, inbound);
+  const stored = await waitFor(() => pair.storedAtA(), MESSAGES, inboundStarted);
+  const inboundCpuPerMessage = (pair.cpu().a - cpuAfter.a) / MESSAGES;
+  return {
+    submittedSeconds: submitted.seconds, submission: summarise(submitted.latencies), delivered: delivered.reached, deliveredSeconds: delivered.seconds,
+    cpuPerMessage, memory: pair.memory(), inboundSeconds: accepted.seconds, inbound: summarise(accepted.latencies),
+    inboundStored: stored.reached, inboundStoredSeconds: stored.seconds, inboundCpuPerMessage,
+  };
+}
+
+async function measureOn<Pair extends RelayPair>(start: () => Promise<Pair>, report: (pair: Pair, figures: Figures) => void): Promise<Figures> {
+  const pair = await start();
+  try {
+    const figures = await measure(pair);
+    report(pair, figures);
+    return figures;
+  } finally {
+    await pair.stop();
+  }
+}
+
+const rate = (count: number, seconds: number): number => count / seconds;
+
+function report(prefix: string, f: Figures, targets: { delivered: string; inbound: string }): void {
+  console.log(line(`${prefix}submitted, queued (msg/s)`, rate(MESSAGES, f.submittedSeconds).toFixed(0), `${MESSAGES} in ${f.submittedSeconds.toFixed(2)} s`));
+  console.log(line('  submission latency (ms)', `p50 ${f.submission.p50.toFixed(1)}`, `p95 ${f.submission.p95.toFixed(1)}  p99 ${f.submission.p99.toFixed(1)}  max ${f.submission.max.toFixed(1)}`));
+  console.log(line(`${prefix}delivered to the second instance (msg/s)`, rate(f.delivered, f.deliveredSeconds).toFixed(0), `${f.delivered}/${MESSAGES} stored at C after ${f.deliveredSeconds.toFixed(2)} s${targets.delivered}`));
+  console.log(line('  CPU per relayed message (µs)', `A ${f.cpuPerMessage.a.toFixed(0)}`, `C (receiving) ${f.cpuPerMessage.c.toFixed(0)}  clients ${f.cpuPerMessage.clients.toFixed(0)}`));
+  console.log(line(`${prefix}A memory`, mib(f.memory.a), `C: ${mib(f.memory.c)} (${f.memory.how})`));
+  console.log(line(`${prefix}inbound plain MX acceptance (msg/s)`, rate(MESSAGES, f.inboundSeconds).toFixed(0), `p50 ${f.inbound.p50.toFixed(1)} ms  p99 ${f.inbound.p99.toFixed(1)} ms${targets.inbound}`));
+  console.log(line('  in the box at A (msg/s)', rate(f.inboundStored, f.inboundStoredSeconds).toFixed(0), `${f.inboundStored}/${MESSAGES} after ${f.inboundStoredSeconds.toFixed(2)} s (polled every 200 ms)`));
+  console.log(line('  CPU per inbound message at A (µs)', f.inboundCpuPerMessage.toFixed(0)));
+}
+
+function ratio(ours: number, theirs: number): string {
+  return `${(ours / theirs).toFixed(2)}×`;
+}
+
+export async function benchRelay(): Promise<void> {
+  console.log(`Relay benchmark — ${MESSAGES} messages of ${SIZE} bytes, ${CONNECTIONS} clients, A signs+encrypts (RSA-2048, AES-256-CBC) and relays to C over TLS; ${os.cpus().length} cores`);
+  const ours = await measureOn(startHygiePair, (_pair, figures) => report('', figures, { delivered: ' (target ≥ 300)', inbound: '' }));
+  const unavailable = postfixUnavailable();
+  if (unavailable) {
+    console.log(`reference postfix: ${unavailable}, no ratio`);
+    return;
+  }
+  await measureOn(startPostfixPair, (pair, postfix) => {
+    console.log(`reference — ${pair.describe}`);
+    report('Postfix: ', postfix, { delivered: '', inbound: '' });
+    console.log(line('Hygie/Postfix, relay delivered (msg/s)', ratio(rate(ours.delivered, ours.deliveredSeconds), rate(postfix.delivered, postfix.deliveredSeconds)), 'our sign+encrypt relay vs its plain TLS relay'));
+    console.log(line('Hygie/Postfix, submission accepted (msg/s)', ratio(rate(MESSAGES, ours.submittedSeconds), rate(MESSAGES, postfix.submittedSeconds)), `p99 ${ours.submission.p99.toFixed(1)} vs ${postfix.submission.p99.toFixed(1)} ms`));
+    console.log(line('Hygie/Postfix, relay CPU per message', ratio(ours.cpuPerMessage.a + ours.cpuPerMessage.c, postfix.cpuPerMessage.a + postfix.cpuPerMessage.c), 'A + C, lower is better'));
+    console.log(line('Hygie/Postfix, inbound acceptance (msg/s)', ratio(rate(MESSAGES, ours.inboundSeconds), rate(MESSAGES, postfix.inboundSeconds)), 'target ≥ 1 (each 250 after a durable write on both)'));
+    console.log(line('Hygie/Postfix, inbound CPU per message at A', ratio(ours.inboundCpuPerMessage, postfix.inboundCpuPerMessage), 'lower is better; the rates above depend on the machine\'s load, this less'));
+  });
 }
 
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) await benchRelay();

@@ -6,7 +6,8 @@
  *  - imap (bench/imap.ts): a 10 000-message mailbox, SELECT + FETCH, bodies, SEARCH, idle
  *    memory, next to Dovecot when installed;
  *  - cms (bench/cms.ts): S/MIME operations per second next to OpenSSL;
- *  - relay (bench/relay.ts): submit → sign+encrypt → deliver to a second instance;
+ *  - relay (bench/relay.ts): submit → sign+encrypt → deliver to a second instance, and
+ *    plain inbound acceptance, next to a Postfix pair (bench/postfix.ts) when installed;
  *  - registry, lifecycle, ldap, search: the directory at national size.
  * BENCH_ONLY=<part> runs one part. Sizes: BENCH_MESSAGES (default 2000), BENCH_CONNECTIONS
  * (10), BENCH_SIZE bytes (10240), and each part's own variables.
@@ -19,7 +20,8 @@ import nodemailer from 'nodemailer';
 import { CLI, spawnOperator } from '../conformance-tests/harness.js';
 import { benchCms } from './cms.js';
 import { runLoad } from './load.js';
-import { installed, rssOf } from './processes.js';
+import { postfixUnavailable } from './postfix.js';
+import { rssOf } from './processes.js';
 import { benchImap } from './imap.js';
 import { benchLdap } from './ldap.js';
 import { benchLifecycle } from './lifecycle.js';
@@ -65,7 +67,10 @@ async function main(): Promise<void> {
     console.log(line('  latency per message (ms)', `p50 ${s.p50.toFixed(1)}`, `p95 ${s.p95.toFixed(1)}  p99 ${s.p99.toFixed(1)}  max ${s.max.toFixed(1)}`));
 
 
-    if (!installed('postfix')) console.log('reference postfix: not installed here, no ratio (figures measured elsewhere: ../shared/research/anchors-measured.md)');
+    const unavailable = postfixUnavailable();
+    console.log(unavailable
+      ? `reference postfix: ${unavailable}, no ratio (figures measured elsewhere: ../shared/research/anchors-measured.md)`
+      : 'reference postfix: in the relay part (BENCH_ONLY=relay), the same submission and inbound loads as ratios');
   } finally {
     server.child.kill('SIGTERM');
     await new Promise((resolve) => server.child.once('exit', resolve));
