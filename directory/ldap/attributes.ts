@@ -5,6 +5,7 @@
  * the client asked for them or for everything.
  */
 import { certificatesOnlyPkcs7 } from './ber.js';
+import { TextMemo } from './text-memo.js';
 import { CERTIFICATE_ATTRIBUTES, canonicalAttribute, certificateAttribute, type LdapAttributes, type LdapEntry } from './schema.js';
 
 /** The encryption certificates (DER) of each address that has some. */
@@ -18,7 +19,15 @@ export interface AttributeSelection {
   certificates: ReadonlySet<string>;
 }
 
+/** Selections by the list asked for: clients send the same few (short) lists again and again. */
+const selections = new TextMemo<AttributeSelection>(1024);
+
 export function attributeSelection(requested: readonly string[]): AttributeSelection {
+  const usual = requested.length <= 32 && requested.every((name) => name.length <= 64);
+  return usual ? selections.get(requested, () => selectionOf(requested)) : selectionOf(requested);
+}
+
+function selectionOf(requested: readonly string[]): AttributeSelection {
   const names = requested.map((n) => n.trim()).filter((n) => n !== '');
   if (names.length === 0 || names.includes('*')) {
     return { all: true, names: new Set(), certificates: new Set(Object.values(CERTIFICATE_ATTRIBUTES)) };
@@ -36,9 +45,10 @@ export async function presentEntries(entries: readonly LdapEntry[], selection: A
   lookup: CertificateLookup | undefined): Promise<LdapEntry[]> {
   const certificates = lookup && selection.certificates.size > 0 ? await certificatesOf(entries, lookup) : undefined;
   return entries.map((entry) => {
+    // The values are shared, not copied: answers are only encoded, never changed.
     const attributes: LdapAttributes = {};
-    for (const [name, values] of Object.entries(entry.attributes)) {
-      if (selection.all || selection.names.has(name)) attributes[name] = typesOnly ? [] : [...values];
+    for (const name in entry.attributes) {
+      if (selection.all || selection.names.has(name)) attributes[name] = typesOnly ? [] : entry.attributes[name]!;
     }
     const presented: LdapEntry = { dn: entry.dn, attributes };
     const ders = certificates?.get(entry.dn);

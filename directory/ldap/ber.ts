@@ -21,7 +21,7 @@ export function tlv(tag: number, ...contents: readonly Buffer[]): Buffer {
   return Buffer.concat([Buffer.from([tag]), header, ...contents], 1 + header.length + length);
 }
 
-const octets = (value: string | Buffer): Buffer => tlv(0x04, typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
+const octets = (value: string | Buffer): Buffer => tlv(OCTET_STRING, typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
 
 function integer(tag: number, value: number): Buffer {
   const bytes: number[] = [];
@@ -35,6 +35,7 @@ function integer(tag: number, value: number): Buffer {
 }
 
 const INTEGER = 0x02;
+const OCTET_STRING = 0x04;
 const ENUMERATED = 0x0a;
 const SEQUENCE = 0x30;
 const SET = 0x31;
@@ -47,21 +48,81 @@ export interface ResponseControl {
   value?: Buffer;
 }
 
-/** SearchResultEntry { objectName, attributes }: a protocol operation, to send with `ldapMessages`. */
+/**
+ * SearchResultEntry { objectName, attributes }: a protocol operation, to send with
+ * `ldapMessages`. Sized first, then written into one buffer: every search answer goes
+ * through here, and a buffer per value and per level (what `tlv` does) made an entry of
+ * a dozen attributes cost some sixty allocations.
+ */
 export function searchResultEntry(entry: LdapEntry): Buffer {
-  const attributes: Buffer[] = [];
-  for (const [name, values] of Object.entries(entry.attributes)) {
-    attributes.push(tlv(SEQUENCE, octets(name), tlv(SET, ...values.map(octets))));
+  const lists: ReadonlyArray<Readonly<Record<string, ReadonlyArray<string | Buffer>>>> = entry.binary ? [entry.attributes, entry.binary] : [entry.attributes];
+  // Content lengths in writing order: for each attribute, its SEQUENCE, its name, its SET, then each value.
+  const lengths: number[] = [];
+  let attributes = 0;
+  for (const list of lists) {
+    for (const name in list) {
+      const at = lengths.length;
+      const nameLength = Buffer.byteLength(name, 'utf8');
+      lengths.push(0, nameLength, 0);
+      let set = 0;
+      for (const value of list[name]!) {
+        const length = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+        lengths.push(length);
+        set += tlvSize(length);
+      }
+      lengths[at + 2] = set;
+      lengths[at] = tlvSize(nameLength) + tlvSize(set);
+      attributes += tlvSize(lengths[at]!);
+    }
   }
-  for (const [name, values] of Object.entries(entry.binary ?? {})) {
-    attributes.push(tlv(SEQUENCE, octets(name), tlv(SET, ...values.map(octets))));
+  const dnLength = Buffer.byteLength(entry.dn, 'utf8');
+  const contents = tlvSize(dnLength) + tlvSize(attributes);
+  const out = Buffer.allocUnsafe(tlvSize(contents));
+  let at = writeHeader(out, 0, SEARCH_RESULT_ENTRY, contents);
+  at = writeOctets(out, at, entry.dn, dnLength);
+  at = writeHeader(out, at, SEQUENCE, attributes);
+  let next = 0;
+  for (const list of lists) {
+    for (const name in list) {
+      at = writeHeader(out, at, SEQUENCE, lengths[next++]!);
+      at = writeOctets(out, at, name, lengths[next++]!);
+      at = writeHeader(out, at, SET, lengths[next++]!);
+      for (const value of list[name]!) at = writeOctets(out, at, value, lengths[next++]!);
+    }
   }
-  return tlv(SEARCH_RESULT_ENTRY, octets(entry.dn), tlv(SEQUENCE, ...attributes));
+  return out;
+}
+
+function tlvSize(contentLength: number): number {
+  return 1 + lengthSize(contentLength) + contentLength;
+}
+
+function writeHeader(out: Buffer, at: number, tag: number, length: number): number {
+  out[at] = tag;
+  return writeLength(out, at + 1, length);
+}
+
+/** An OCTET STRING of `length` bytes (the value's UTF-8 for a string). */
+function writeOctets(out: Buffer, at: number, value: string | Buffer, length: number): number {
+  const start = writeHeader(out, at, OCTET_STRING, length);
+  if (typeof value === 'string') out.write(value, start, length, 'utf8');
+  else value.copy(out, start);
+  return start + length;
 }
 
 /** SearchResultDone { resultCode, matchedDN, diagnosticMessage }: a protocol operation. */
 export function searchResultDone(resultCode: number, matchedDn = '', message = ''): Buffer {
-  return tlv(SEARCH_RESULT_DONE, integer(ENUMERATED, resultCode), octets(matchedDn), octets(message));
+  const dnLength = Buffer.byteLength(matchedDn, 'utf8');
+  const messageLength = Buffer.byteLength(message, 'utf8');
+  // Result codes are below 128: an ENUMERATED of one byte.
+  const contents = 3 + tlvSize(dnLength) + tlvSize(messageLength);
+  const out = Buffer.allocUnsafe(tlvSize(contents));
+  let at = writeHeader(out, 0, SEARCH_RESULT_DONE, contents);
+  at = writeHeader(out, at, ENUMERATED, 1);
+  out[at++] = resultCode;
+  at = writeOctets(out, at, matchedDn, dnLength);
+  writeOctets(out, at, message, messageLength);
+  return out;
 }
 
 /**

@@ -7,6 +7,7 @@
  * addresses uses the tables' unique indexes.
  */
 import { normaliseValue } from './filter.js';
+import { TextMemo } from './text-memo.js';
 import type { IndexableItem } from './filter-plan.js';
 import { HOSTED_UID_PREFIX, type EntryKind } from './schema.js';
 import type { SqlDialect } from './sql-reader.js';
@@ -78,7 +79,10 @@ export class CandidateSql {
     if (!this.isKeyLookup(kind, items)) return undefined;
     const arms = dedupe(items.flatMap((item) => this.armsFor(kind, item)!.arms));
     if (arms.length === 0) return { sql: `(SELECT ${this.dialect === 'postgres' ? 'NULL::int' : 'NULL'} AS id WHERE 1 = 0)`, params: [] };
-    return { sql: `(${arms.map((arm) => unordered(arm.sql)).join(' UNION ')})`, params: arms.flatMap((arm) => [...arm.params, after]) };
+    const sql = exactIdTexts.get(arms.map((arm) => arm.sql), () => `(${arms.map((arm) => unordered(arm.sql)).join(' UNION ')})`);
+    const params: unknown[] = [];
+    for (const arm of arms) params.push(...arm.params, after);
+    return { sql, params };
   }
 
   /** True when every lookup is on a unique key (an identifier, an address): a few ids at most, no scan, no text index. */
@@ -86,8 +90,26 @@ export class CandidateSql {
     return items.every((item) => (this.armsFor(kind, item)?.cost ?? Infinity) <= COST.join);
   }
 
+  /**
+   * Each item's answer per kind, while the item lives (one search): planning, the choice
+   * between an exact lookup and a scan, and the SQL all ask for it.
+   */
+  private readonly answered = new WeakMap<IndexableItem, Map<EntryKind, { arms: Arm[]; cost: number } | undefined>>();
+
   /** The SQL answering `item` for `kind`, with its cost; `arms: []` when no entry of that kind can match; `undefined` when no index can. */
   armsFor(kind: EntryKind, item: IndexableItem): { arms: Arm[]; cost: number } | undefined {
+    let byKind = this.answered.get(item);
+    if (!byKind) {
+      byKind = new Map();
+      this.answered.set(item, byKind);
+    }
+    if (byKind.has(kind)) return byKind.get(kind);
+    const answer = this.answer(kind, item);
+    byKind.set(kind, answer);
+    return answer;
+  }
+
+  private answer(kind: EntryKind, item: IndexableItem): { arms: Arm[]; cost: number } | undefined {
     const attribute = item.attribute;
     if (item.type === 'equality') {
       const exact = this.exactArms(kind, attribute, item.value.trim());
@@ -269,20 +291,19 @@ export class CandidateSql {
   }
 }
 
-const unorderedTexts = new Map<string, string>();
+/** The subqueries of exact lookups, by their arms' SQL. */
+const exactIdTexts = new TextMemo<string>(2048);
 
 /** An arm's SELECT without its final ORDER BY (every arm ends with one). */
 function unordered(sql: string): string {
-  let text = unorderedTexts.get(sql);
-  if (text === undefined) {
-    text = sql.replace(/\s+ORDER BY [^()]*$/, '');
-    if (unorderedTexts.size < 512) unorderedTexts.set(sql, text);
-  }
-  return text;
+  return sql.replace(/\s+ORDER BY [^()]*$/, '');
 }
 
+/** The arms without repeats (an OR of the same item twice). A few arms are compared pairwise, without building keys. */
 function dedupe(arms: readonly Arm[]): Arm[] {
-  return [...new Map(arms.map((arm) => [`${arm.sql}\u0000${JSON.stringify(arm.params)}`, arm])).values()];
+  if (arms.length > 8) return [...new Map(arms.map((arm) => [`${arm.sql}\u0000${JSON.stringify(arm.params)}`, arm])).values()];
+  const same = (a: Arm, b: Arm) => a.sql === b.sql && a.params.length === b.params.length && a.params.every((p, i) => p === b.params[i]);
+  return arms.filter((arm, i) => arms.findIndex((other) => same(arm, other)) === i);
 }
 
 function allArm(kind: EntryKind): Arm {

@@ -11,6 +11,7 @@ import { HOSTED_MEMBERSHIP, LISTED_MEMBERSHIP } from './candidate-sql.js';
 import type { AddressRow, HostedBoxRow, ListedMailboxRow, ProfessionalRow, StructureRow } from './entries.js';
 import type { EntryKind } from './schema.js';
 import type { SqlDialect, SqlReader } from './sql-reader.js';
+import { TextMemo } from './text-memo.js';
 
 /** One row set: output names → SQL expressions, the FROM … WHERE clause (`IDS`: the kind's ids), and its order. */
 interface RowSet {
@@ -112,12 +113,9 @@ export async function readRows(sql: SqlReader, kind: EntryKind, ids: readonly nu
  */
 export async function readKind(sql: SqlReader, kind: EntryKind, ids: IdSource, parts: ProfessionalParts, alsoIds: readonly IdSource[] = []):
   Promise<{ ids: number[]; rows: KindRows; alsoIds: number[][] }> {
-  const key = `${sql.dialect}|${kind}|${parts.activities}|${parts.skills}|${ids.sql}|${alsoIds.map((a) => a.sql).join('|')}`;
-  let statement = statements.get(key);
-  if (!statement) {
-    statement = buildStatement(sql.dialect, rowSetsOf(kind, parts), ids.sql, alsoIds.map((a) => a.sql));
-    if (statements.size < 512) statements.set(key, statement);
-  }
+  const shape = `${sql.dialect}|${kind}|${parts.activities}|${parts.skills}`;
+  const statement = statements.get([shape, ids.sql, ...alsoIds.map((a) => a.sql)],
+    () => buildStatement(sql.dialect, rowSetsOf(kind, parts), ids.sql, alsoIds.map((a) => a.sql)));
   const params: unknown[] = [];
   for (let i = 0; i < statement.idOccurrences; i++) params.push(...ids.params);
   for (const also of alsoIds) params.push(...also.params);
@@ -131,23 +129,29 @@ export async function readKind(sql: SqlReader, kind: EntryKind, ids: IdSource, p
 interface Statement {
   text: string;
   sets: Record<string, RowSet>;
-  /** How many times the id subquery is bound. */
+  /** How many times the id subquery's parameters are bound (once on SQLite, where they are numbered). */
   idOccurrences: number;
 }
 
-/** Statement texts by dialect, kind, parts and id subquery: built once, prepared once by the reader. */
-const statements = new Map<string, Statement>();
+/** Statement texts by dialect, kind, parts and id subqueries: built once, prepared once by the reader. */
+const statements = new TextMemo<Statement>(2048);
 
 function buildStatement(dialect: SqlDialect, sets: Record<string, RowSet>, ids: string, alsoIds: readonly string[]): Statement {
   const idArray = (subquery: string) => `(SELECT ${dialect === 'postgres' ? "coalesce(json_agg(i.id), '[]'::json)" : 'json_group_array(i.id)'} FROM ${subquery} AS i)`;
-  const columns = [`${idArray(ids)} AS ids`];
+  // SQLite: the id subquery's placeholders numbered (?1, ?2…), so that its parameters are
+  // bound once however many row sets repeat it (fewer values to convert on each lookup).
+  // Every `?` of these fragments is a placeholder: none holds a string literal with one.
+  let bound = 0;
+  const numbered = (subquery: string) => (dialect === 'sqlite' ? subquery.replace(/\?/g, () => `?${++bound}`) : subquery);
+  const idSubquery = numbered(ids);
+  const columns = [`${idArray(idSubquery)} AS ids`];
   let idOccurrences = 1;
   for (const [name, set] of Object.entries(sets)) {
-    idOccurrences += set.from.match(/\bIDS\b/g)?.length ?? 0;
-    columns.push(`${aggregate(dialect, set.columns.map(([, expression]) => expression), set.from.replace(/\bIDS\b/g, ids), set.order)} AS ${name}`);
+    if (dialect === 'postgres') idOccurrences += set.from.match(/\bIDS\b/g)?.length ?? 0;
+    columns.push(`${aggregate(dialect, set.columns.map(([, expression]) => expression), set.from.replace(/\bIDS\b/g, idSubquery), set.order)} AS ${name}`);
   }
   // After the row sets: their parameters are bound first.
-  alsoIds.forEach((subquery, n) => columns.push(`${idArray(subquery)} AS also${n}`));
+  alsoIds.forEach((subquery, n) => columns.push(`${idArray(numbered(subquery))} AS also${n}`));
   return { text: `SELECT ${columns.join(', ')}`, sets, idOccurrences };
 }
 

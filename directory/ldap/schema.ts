@@ -224,5 +224,11 @@ export function checkBaseDn(baseDn: string): string {
 }
 
 export function withoutEmpty(attributes: LdapAttributes): LdapAttributes {
-  return Object.fromEntries(Object.entries(attributes).filter(([, v]) => v.length > 0));
+  // A loop rather than fromEntries(entries().filter()): every entry of every answer comes through here.
+  const kept: LdapAttributes = {};
+  for (const name in attributes) {
+    const values = attributes[name]!;
+    if (values.length > 0) kept[name] = values;
+  }
+  return kept;
 }

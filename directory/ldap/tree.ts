@@ -21,6 +21,9 @@ import {
 
 export type SearchScope = 'base' | 'one' | 'sub';
 
+/** Most DNs as written whose resolution is kept (a client may spell the suffix many ways). */
+const MAX_FIXED = 64;
+
 export type Section =
   | { type: 'entry'; entry: LdapEntry }
   | { type: 'kind'; kind: EntryKind };
@@ -43,10 +46,32 @@ export class DirectoryTree {
     this.unitKeys = UNITS.map((u) => ({ ou: u.ou, key: [`ou=${u.ou}`, ...this.suffixKey], kinds: u.kinds }));
   }
 
+  /**
+   * Resolutions of the root DSE, the suffix and the units (which need no database), by
+   * scope and DN as the client wrote it: the same few bases come with nearly every search.
+   */
+  private readonly fixed = new Map<string, Resolved>();
+
   /** The sections a search of `dn` with `scope` covers, in result order. */
   async resolve(dn: string, scope: SearchScope, viewer: Viewer): Promise<Resolved> {
+    const fixedKey = `${scope} ${dn}`;
+    const known = this.fixed.get(fixedKey);
+    if (known) return known;
     const key = parseDn(dn);
     if (!key) return { found: false, resultCode: LdapResultCode.invalidDNSyntax, message: `invalid DN "${dn}"` };
+    const fixed = this.resolveFixed(key, scope);
+    if (fixed) {
+      if (this.fixed.size < MAX_FIXED) this.fixed.set(fixedKey, fixed);
+      return fixed;
+    }
+    const parent = this.unitKeys.find((u) => key.length === u.key.length + 1 && sameKey(key.slice(1), u.key));
+    const entry = parent ? await this.leaf(parent.ou, dn, viewer) : undefined;
+    if (!entry) return { found: false, resultCode: LdapResultCode.noSuchObject, message: `no entry at "${dn}"`, matchedDn: this.deepestAncestor(key) };
+    return found(scope === 'one' ? [] : [{ type: 'entry', entry }]);
+  }
+
+  /** The sections of the root DSE, the suffix or a unit; `undefined` for any other DN. */
+  private resolveFixed(key: DnKey, scope: SearchScope): Resolved | undefined {
     const suffix = { type: 'entry', entry: suffixEntry(this.baseDn, this.organisationName) } as const;
     const everything = (): Section[] => [suffix, ...this.unitKeys.flatMap((u) => this.unitSections(u.ou, u.kinds))];
 
@@ -67,10 +92,7 @@ export class DirectoryTree {
       const kinds = unit.kinds.map((kind) => ({ type: 'kind', kind }) as const);
       return found(scope === 'one' ? kinds : [{ type: 'entry', entry: unitEntry(unit.ou, this.baseDn) }, ...kinds]);
     }
-    const parent = this.unitKeys.find((u) => key.length === u.key.length + 1 && sameKey(key.slice(1), u.key));
-    const entry = parent ? await this.leaf(parent.ou, dn, viewer) : undefined;
-    if (!entry) return { found: false, resultCode: LdapResultCode.noSuchObject, message: `no entry at "${dn}"`, matchedDn: this.deepestAncestor(key) };
-    return found(scope === 'one' ? [] : [{ type: 'entry', entry }]);
+    return undefined;
   }
 
   /** The entry at exactly this DN, as this viewer sees it (the root DSE for ""). */
