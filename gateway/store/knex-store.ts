@@ -153,16 +153,26 @@ export class KnexMessageStore implements MessageStore {
   }
 
   async append(mailboxId: number, folderName: string, raw: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
-    const folder = await this.getFolder(mailboxId, folderName);
-    if (!folder) throw new Error(`mailbox ${mailboxId} has no folder "${folderName}"`);
     // The gateway keeps a Sent copy of what a user submits, and mail clients append their
-    // own: the same Message-ID in the Sent folder is the same message, kept once.
-    if (folder.specialUse === '\\Sent') {
-      const messageId = messageIdOf(raw);
-      const existing = messageId ? await this.db('messages').where({ folder_id: folder.id, message_id: messageId }).first('uid') : undefined;
-      if (existing) return { folderId: folder.id, uidValidity: folder.uidValidity, uid: Number(existing.uid) };
+    // own: the same Message-ID in the Sent folder is the same message, kept once. The
+    // folder and that copy are found in one statement (the gateway appends to Sent for
+    // every message it relays).
+    const messageId = messageIdOf(raw) ?? null;
+    const wanted = folderName.toUpperCase() === 'INBOX' ? 'INBOX' : folderName;
+    let found: { id: number; uid_validity: number; special_use: string | null; same_message_uid: number | null } | undefined = await this.db('folders')
+      .where({ mailbox_id: mailboxId, name: wanted })
+      .first('id', 'uid_validity', 'special_use',
+        this.db.raw('(SELECT uid FROM messages WHERE messages.folder_id = folders.id AND messages.message_id = ? LIMIT 1) AS same_message_uid', [messageId]));
+    if (!found) {
+      // A box seen for the first time gets its default folders here.
+      const folder = await this.getFolder(mailboxId, folderName);
+      if (!folder) throw new Error(`mailbox ${mailboxId} has no folder "${folderName}"`);
+      found = { id: folder.id, uid_validity: folder.uidValidity, special_use: folder.specialUse, same_message_uid: null };
     }
-    const [result] = await this.insertCopies([{ folderId: folder.id, mailboxId }], raw, options);
+    if (found.special_use === '\\Sent' && found.same_message_uid !== null) {
+      return { folderId: Number(found.id), uidValidity: Number(found.uid_validity), uid: Number(found.same_message_uid) };
+    }
+    const [result] = await this.insertCopies([{ folderId: Number(found.id), mailboxId }], raw, options);
     return result as AppendResult;
   }
 

@@ -32,7 +32,19 @@ export const messageBlobsMigration: Migration = {
 /** Bodies read per statement: a FETCH of a whole mailbox costs a few dozen statements, not one per message. */
 const READ_BATCH = 200;
 
+/**
+ * Bodies just written or read are kept in memory up to this many bytes: the queue delivers
+ * a message moments after queueing it, and a client reads new mail soon after it arrives.
+ * An id always names the same bytes, so a kept body can never be stale.
+ */
+const RECENT_BYTES = 16 * 1024 * 1024;
+/** Larger bodies are not kept: a few would push out hundreds of ordinary ones. */
+const RECENT_BODY_MAX = 256 * 1024;
+
 export class MessageBlobs {
+  private readonly recent = new Map<string, Buffer>();
+  private recentBytes = 0;
+
   constructor(private readonly db: Knex, private readonly legacyDir?: string) {}
 
   static idOf(content: Buffer): string {
@@ -43,6 +55,7 @@ export class MessageBlobs {
   async put(trx: Knex.Transaction, content: Buffer): Promise<string> {
     const id = MessageBlobs.idOf(content);
     await trx('message_blobs').insert({ id, content }).onConflict('id').ignore();
+    this.remember(id, content);
     return id;
   }
 
@@ -53,14 +66,33 @@ export class MessageBlobs {
 
   /** Every body asked for; an id found nowhere is an error, never a silent gap. */
   async getMany(ids: readonly string[]): Promise<Map<string, Buffer>> {
-    const wanted = [...new Set(ids)];
     const found = new Map<string, Buffer>();
-    for (let start = 0; start < wanted.length; start += READ_BATCH) {
-      const rows: Array<{ id: string; content: Buffer }> = await this.db('message_blobs').whereIn('id', wanted.slice(start, start + READ_BATCH)).select('id', 'content');
-      for (const row of rows) found.set(row.id, row.content);
+    const unknown: string[] = [];
+    for (const id of new Set(ids)) {
+      const kept = this.recent.get(id);
+      if (kept) found.set(id, kept);
+      else unknown.push(id);
     }
-    for (const id of wanted) if (!found.has(id)) found.set(id, await this.legacyFile(id));
+    for (let start = 0; start < unknown.length; start += READ_BATCH) {
+      const rows: Array<{ id: string; content: Buffer }> = await this.db('message_blobs').whereIn('id', unknown.slice(start, start + READ_BATCH)).select('id', 'content');
+      for (const row of rows) {
+        found.set(row.id, row.content);
+        this.remember(row.id, row.content);
+      }
+    }
+    for (const id of unknown) if (!found.has(id)) found.set(id, await this.legacyFile(id));
     return found;
+  }
+
+  private remember(id: string, content: Buffer): void {
+    if (content.length > RECENT_BODY_MAX || this.recent.has(id)) return;
+    this.recent.set(id, content);
+    this.recentBytes += content.length;
+    for (const [oldId, old] of this.recent) {
+      if (this.recentBytes <= RECENT_BYTES) break;
+      this.recent.delete(oldId);
+      this.recentBytes -= old.length;
+    }
   }
 
   private async legacyFile(id: string): Promise<Buffer> {
