@@ -43,10 +43,11 @@ export interface LifecycleDialect {
   greatest(...exprs: Sql[]): Sql;
   /**
    * How an INSERT…SELECT into lifecycle_notices skips the notices already recorded
-   * (`recorded`: a correlated EXISTS on its unique key): a condition for the SELECT and a
-   * clause after it. SQLite probes the index before computing the row; PostgreSQL lets the
-   * unique index refuse the row, since its planner, while the table's statistics still say
-   * "empty" (the first sweep), would scan per row the very table the statement fills.
+   * (`recorded`: a correlated EXISTS on its unique key): a condition for the SELECT
+   * (always true on PostgreSQL) and a clause after it. SQLite probes the index before
+   * computing the row; PostgreSQL lets the unique index refuse the row, since its planner,
+   * while the table's statistics still say "empty" (the first sweep), would scan per row
+   * the very table the statement fills.
    */
   insertOnce(recorded: Sql): { unless: Sql; onConflict: Sql };
   /** Runs a statement in a transaction and returns how many rows it inserted, updated or deleted. */
@@ -87,7 +88,7 @@ const sqlite: LifecycleDialect = {
   FALSE: raw('0'),
   plusDays: (expr, days) => sql`strftime('%Y-%m-%dT%H:%M:%fZ', ${expr}, ${raw(`'${wholeDays(days)} days'`)})`,
   greatest: (...exprs) => sql`MAX(${join(exprs)})`,
-  insertOnce: (recorded) => ({ unless: sql`AND NOT ${recorded}`, onConflict: raw('') }),
+  insertOnce: (recorded) => ({ unless: sql`NOT ${recorded}`, onConflict: raw('') }),
   async run(trx, statement) {
     await execute(trx, statement);
     // changes() is per connection: the transaction holds its own.
@@ -106,7 +107,7 @@ const postgres: LifecycleDialect = {
   plusDays: (expr, days) =>
     sql`to_char((CAST(${expr} AS timestamptz) + interval ${raw(`'${wholeDays(days)} days'`)}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
   greatest: (...exprs) => sql`GREATEST(${join(exprs)})`,
-  insertOnce: () => ({ unless: raw(''), onConflict: raw('ON CONFLICT (mailbox_id, step, kind, cycle_from) DO NOTHING') }),
+  insertOnce: () => ({ unless: raw('TRUE'), onConflict: raw('ON CONFLICT (mailbox_id, step, kind, cycle_from) DO NOTHING') }),
   async run(trx, statement) {
     const result = await execute(trx, statement) as { rowCount: number | null };
     return Number(result.rowCount ?? 0);

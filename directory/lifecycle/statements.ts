@@ -5,13 +5,13 @@
  *  1. the step itself, for boxes whose delivered notice of the current cycle is due;
  *  2. reminders, for delivered notices whose step comes within `reminderDays`;
  *  3. notices, for boxes whose step comes within `noticeDays` and that have none yet.
- * Each first lists the boxes it concerns (box-list.ts), then writes for exactly those,
- * in mailbox order. Each skips what is already done, so a second sweep changes nothing.
+ * Each first lists the boxes it concerns (box-list.ts: the boxes silent long enough, in
+ * mailbox order, then their notices), then writes for exactly those, in mailbox order. Each skips what is already done, so a second sweep changes nothing.
  * The cycle of a notice is the connection it was computed from: a login starts a new one.
  * Thresholds are computed here and compared as ISO strings.
  */
 import type { Knex } from 'knex';
-import { BOX_LIST, type BoxList } from './box-list.js';
+import { BOX_LIST, SILENT, silentBoxes, type BoxList, type BoxRef } from './box-list.js';
 import { addDays, LIFECYCLE_ACTOR, type LifecycleStep, type StepRule } from './rules.js';
 import { CONNECTION, raw, sql, type LifecycleDialect, type Sql } from './sql.js';
 import type { StepCounts } from './types.js';
@@ -91,18 +91,20 @@ export async function applyStep(
   const definition = STEPS[step];
   const t = stepThresholds(rule, now);
   const subject = stepSubject(d, step);
-  const currentNotice = (alias: string): Sql => sql`${raw(alias)}.mailbox_id = mailboxes.id AND ${raw(alias)}.step = ${step}
-    AND ${raw(alias)}.cycle_from = ${CONNECTION}`;
+  /** The notices of this step for a box, in the box's current cycle. */
+  const currentNotice = (alias: string, box: BoxRef): Sql => sql`${raw(alias)}.mailbox_id = ${box.id}
+    AND ${raw(alias)}.step = ${step} AND ${raw(alias)}.cycle_from = ${box.connection}`;
+  const listedBox: BoxRef = { id: raw('mailboxes.id'), connection: CONNECTION };
   const listed = sql`SELECT mailbox_id FROM ${BOX_LIST}`;
   // The boxes listed, in mailbox order, with their row: a walk through the table, page after page.
   const listedBoxes = sql`${BOX_LIST} b JOIN mailboxes ON mailboxes.id = b.mailbox_id`;
 
   // 1. The step: the rule still holds (it is checked again in case the rules changed) and the notice was delivered and is due.
   let done = 0;
-  const due = await list.fill(sql`SELECT mailboxes.id FROM mailboxes
-    WHERE ${subject} AND mailboxes.created_at <= ${t.stepCreatedBefore} AND ${CONNECTION} <= ${t.stepSilentSince}
-      AND EXISTS (SELECT 1 FROM lifecycle_notices n WHERE ${currentNotice('n')} AND n.kind = 'notice'
-                  AND n.delivery = 'delivered' AND n.due_at <= ${t.now})`);
+  const due = await list.fill(sql`${silentBoxes(subject, t.stepCreatedBefore, t.stepSilentSince)}
+    SELECT silent.id FROM silent
+     WHERE EXISTS (SELECT 1 FROM lifecycle_notices n WHERE ${currentNotice('n', SILENT)} AND n.kind = 'notice'
+                   AND n.delivery = 'delivered' AND n.due_at <= ${t.now})`);
   if (due > 0) {
     const details = raw(`'{"rule":${JSON.stringify({ minimumAgeDays: rule.minimumAgeDays, silenceDays: rule.silenceDays })},"silentSince":"'`);
     const reason = `no connection for ${rule.silenceDays} days (lifecycle rule)`;
@@ -115,17 +117,19 @@ export async function applyStep(
   }
 
   // 2. Reminders: before notices, so that a notice and its reminder never go out in one sweep.
-  const reminderOnce = d.insertOnce(sql`EXISTS (SELECT 1 FROM lifecycle_notices r WHERE ${currentNotice('r')} AND r.kind = 'reminder')`);
-  const deliveredNotice = sql`JOIN lifecycle_notices n ON ${currentNotice('n')} AND n.kind = 'notice' AND n.delivery = 'delivered'`;
+  const reminderOnce = (box: BoxRef): { unless: Sql; onConflict: Sql } =>
+    d.insertOnce(sql`EXISTS (SELECT 1 FROM lifecycle_notices r WHERE ${currentNotice('r', box)} AND r.kind = 'reminder')`);
+  const deliveredNotice = (box: BoxRef): Sql =>
+    sql`JOIN lifecycle_notices n ON ${currentNotice('n', box)} AND n.kind = 'notice' AND n.delivery = 'delivered'`;
   let reminders = 0;
-  const remind = await list.fill(sql`SELECT mailboxes.id FROM mailboxes ${deliveredNotice}
-     WHERE ${subject} AND mailboxes.created_at <= ${t.remindCreatedBefore} AND ${CONNECTION} <= ${t.remindSilentSince}
-       AND n.due_at > ${t.now} AND n.due_at <= ${t.remindBefore} ${reminderOnce.unless}`);
+  const remind = await list.fill(sql`${silentBoxes(subject, t.remindCreatedBefore, t.remindSilentSince)}
+    SELECT silent.id FROM silent ${deliveredNotice(SILENT)}
+     WHERE n.due_at > ${t.now} AND n.due_at <= ${t.remindBefore} AND ${reminderOnce(SILENT).unless}`);
   if (remind > 0) {
     // The reminder repeats its notice's date.
     reminders = await d.run(trx, sql`INSERT INTO lifecycle_notices (mailbox_id, step, kind, due_at, sent_at, cycle_from, delivery, attempts)
       SELECT mailboxes.id, ${step}, 'reminder', n.due_at, ${t.now}, n.cycle_from, 'pending', 0
-        FROM ${listedBoxes} ${deliveredNotice} ORDER BY b.mailbox_id ${reminderOnce.onConflict}`);
+        FROM ${listedBoxes} ${deliveredNotice(listedBox)} ORDER BY b.mailbox_id ${reminderOnce(listedBox).onConflict}`);
   }
 
   // 3. Notices: the step date, moved if this notice comes late so that the owner still gets `minimumNoticeDays`.
@@ -134,16 +138,16 @@ export async function applyStep(
     d.plusDays(CONNECTION, rule.silenceDays),
     sql`${t.earliestDue}`,
   );
-  const noticeOnce = d.insertOnce(sql`EXISTS (SELECT 1 FROM lifecycle_notices n WHERE ${currentNotice('n')} AND n.kind = 'notice')`);
+  const noticeOnce = (box: BoxRef): { unless: Sql; onConflict: Sql } =>
+    d.insertOnce(sql`EXISTS (SELECT 1 FROM lifecycle_notices n WHERE ${currentNotice('n', box)} AND n.kind = 'notice')`);
   let notices = 0;
-  const notify = await list.fill(sql`SELECT mailboxes.id FROM mailboxes
-     WHERE ${subject} AND mailboxes.created_at <= ${t.noticeCreatedBefore} AND ${CONNECTION} <= ${t.noticeSilentSince}
-       ${noticeOnce.unless}`);
+  const notify = await list.fill(sql`${silentBoxes(subject, t.noticeCreatedBefore, t.noticeSilentSince)}
+    SELECT silent.id FROM silent WHERE ${noticeOnce(SILENT).unless}`);
   if (notify > 0) {
     // In mailbox order, so that delivery, which goes by notice id, reads the boxes in order too.
     notices = await d.run(trx, sql`INSERT INTO lifecycle_notices (mailbox_id, step, kind, due_at, sent_at, cycle_from, delivery, attempts)
       SELECT mailboxes.id, ${step}, 'notice', ${stepDate}, ${t.now}, ${CONNECTION}, 'pending', 0
-        FROM ${listedBoxes} ORDER BY b.mailbox_id ${noticeOnce.onConflict}`);
+        FROM ${listedBoxes} ORDER BY b.mailbox_id ${noticeOnce(listedBox).onConflict}`);
   }
 
   return { notices, reminders, done };
