@@ -26,6 +26,8 @@ export interface DatabaseOptions {
 }
 
 export const SQLITE_FILE = 'hygie.sqlite';
+/** The main connection's page cache, in KiB. */
+const SQLITE_CACHE_KIB = 64 * 1024;
 
 export function databaseKind(db: Knex): 'sqlite' | 'postgres' {
   return db.client.config.client === 'pg' ? 'postgres' : 'sqlite';
@@ -65,8 +67,11 @@ function openSqlite(dataDir: string): Knex {
       min: 1,
       max: 1,
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) {
-        // WAL with synchronous=FULL: a committed transaction survives a power loss.
-        connection.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+        // WAL with synchronous=FULL: a committed transaction survives a power loss. A page
+        // cache of 64 MiB (SQLite's default is 2 MiB) keeps the indexes that mass updates
+        // walk — a lifecycle sweep over a million boxes — from being read back again and again.
+        connection.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
+          PRAGMA cache_size = ${-SQLITE_CACHE_KIB};`,
           (error) => done(error, connection));
       },
     },
