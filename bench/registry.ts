@@ -28,6 +28,8 @@ interface ChildReport {
   result: ImportResult;
   /** Bytes: the child's own peak resident set, from getrusage. */
   maxRss: number;
+  /** Seconds of CPU the child used, all its threads (the database's included). */
+  cpuSeconds: number;
 }
 
 /** Imports `file` into a fresh SQLite database in `dataDir`, in a child process. */
@@ -51,7 +53,9 @@ async function child(file: string, dataDir: string): Promise<void> {
     const service = new RegistryService({ db, clock: systemClock, audit: new AuditTrail(db, systemClock) });
     const [result] = await service.importFiles([file], { actor: 'bench', channel: 'bench' });
     if (!result || result.status !== 'done') throw new Error(`import failed: ${result?.error}`);
-    process.stdout.write(JSON.stringify({ result, maxRss: process.resourceUsage().maxRSS * 1024 } satisfies ChildReport));
+    const usage = process.resourceUsage();
+    const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+    process.stdout.write(JSON.stringify({ result, maxRss: usage.maxRSS * 1024, cpuSeconds } satisfies ChildReport));
   } finally {
     await db.destroy();
   }
@@ -65,12 +69,12 @@ interface Target {
 }
 
 function report(name: string, lines: number, run: { report: ChildReport; seconds: number }, target: Target): void {
-  const { result, maxRss } = run.report;
+  const { result, maxRss, cpuSeconds } = run.report;
   const goal = `target for ${target.lines.toLocaleString('en-US')} lines: < ${target.seconds} s${target.rss ? `, < ${target.rss / 1e6} MB` : ''}`;
   const verdict = lines !== target.lines ? 'other size, no verdict'
     : run.seconds < target.seconds && (!target.rss || maxRss < target.rss) ? 'met' : 'MISSED';
   console.log(line(`${name}, ${lines.toLocaleString('en-US')} lines (s)`, run.seconds.toFixed(1),
-    `${Math.round(result.lines / run.seconds).toLocaleString('en-US')} lines/s, peak RSS ${mib(maxRss)}, rejected ${result.rejected}; ${goal}: ${verdict}`));
+    `${Math.round(result.lines / run.seconds).toLocaleString('en-US')} lines/s, CPU ${cpuSeconds.toFixed(1)} s, peak RSS ${mib(maxRss)}, rejected ${result.rejected}; ${goal}: ${verdict}`));
   const tables = Object.entries(result.tables).map(([t, f]) => `${t} +${f.added}`).join(', ');
   console.log(line('  rows written', '', tables));
 }

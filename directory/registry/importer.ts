@@ -330,18 +330,25 @@ async function maxId(runner: SqlRunner, table: TableSpec): Promise<number> {
  * Seen rows carry this import's id: added ones have ids beyond the largest before the
  * import, updated ones had a value change (their updated_at is this import's time). Rows
  * an earlier import of this kind vouched for, and this one did not, are marked vanished.
+ *
+ * Seen and added are counted from the `import_id` index alone; only rows that existed
+ * before are read for their updated_at (none on a first import, where reading every row
+ * back would cost as much as a table scan per table).
  */
 async function figures(runner: SqlRunner, table: TableSpec, before: number, stamp: ImportStamp, kind: ImportKind): Promise<TableFigures> {
-  const [row] = await runner.all<{ seen: number | string; added: number | string | null; updated: number | string | null }>(
-    `SELECT COUNT(*) AS seen, SUM(CASE WHEN id > ? THEN 1 ELSE 0 END) AS added, SUM(CASE WHEN id <= ? AND updated_at = ? THEN 1 ELSE 0 END) AS updated
-       FROM ${table.name} WHERE import_id = ?`, [before, before, stamp.at, stamp.importId]);
+  const [counts] = await runner.all<{ seen: number | string; added: number | string | null }>(
+    `SELECT COUNT(*) AS seen, SUM(CASE WHEN id > ? THEN 1 ELSE 0 END) AS added FROM ${table.name} WHERE import_id = ?`, [before, stamp.importId]);
+  const [changed] = await runner.all<{ updated: number | string }>(
+    `SELECT COUNT(*) AS updated FROM ${table.name} WHERE import_id = ? AND id <= ? AND updated_at = ?`, [stamp.importId, before, stamp.at]);
+  // OR FAIL on SQLite: no statement journal (a copy of every page it touches), since a
+  // failure fails the whole import anyway.
   const vanished = await runner.run(
-    `UPDATE ${table.name} SET vanished_at = ?, updated_at = ?
+    `UPDATE ${runner.engine === 'sqlite' ? 'OR FAIL ' : ''}${table.name} SET vanished_at = ?, updated_at = ?
       WHERE vanished_at IS NULL AND import_id <> ? AND import_id IN (SELECT id FROM imports WHERE kind = ?)`,
     [stamp.at, stamp.at, stamp.importId, kind]);
-  const seen = Number(row?.seen ?? 0);
-  const added = Number(row?.added ?? 0);
-  const updated = Number(row?.updated ?? 0);
+  const seen = Number(counts?.seen ?? 0);
+  const added = Number(counts?.added ?? 0);
+  const updated = Number(changed?.updated ?? 0);
   return { added, updated, unchanged: seen - added - updated, vanished };
 }
 

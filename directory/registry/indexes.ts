@@ -25,10 +25,16 @@ export async function suspendSecondaryIndexes(runner: SqlRunner, tables: readonl
   for (const index of indexes) await runner.run(`DROP INDEX "${index.name.replace(/"/g, '""')}"`);
   return async () => {
     // Each CREATE INDEX sorts in memory up to the page cache's size before spilling to a
-    // temporary file: a small cache while sorting keeps the import's memory flat.
+    // temporary file: a small cache while sorting keeps the import's memory flat. Sorts
+    // spill only with temporary files on disk (the import turned them off for its
+    // statement journals: SQLite reads the setting for those once, when the transaction
+    // began, so changing it now leaves them in memory).
     const [row] = await runner.all<{ cache_size: number }>('PRAGMA cache_size');
+    const [store] = await runner.all<{ temp_store: number }>('PRAGMA temp_store');
     await runner.run(`PRAGMA cache_size = ${-SORT_MEMORY_KIB}`);
+    await runner.run('PRAGMA temp_store = FILE');
     for (const index of indexes) await runner.run(index.sql);
+    await runner.run(`PRAGMA temp_store = ${Number(store?.temp_store ?? 0)}`);
     await runner.run(`PRAGMA cache_size = ${Number(row?.cache_size ?? -2000)}`);
   };
 }

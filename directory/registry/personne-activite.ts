@@ -176,12 +176,12 @@ class PersonneActiviteHandler implements KindHandler {
     this.activities = new Map();
     this.pending = 0;
     // Professionals and structures first: skills and activities name them by natural key,
-    // which their statements turn into ids (nothing is read back).
+    // which their statements turn into ids (nothing is read back). The two statements of
+    // each pair are sent together, so that the database goes from one to the next without
+    // waiting for the main thread to finish parsing its block and hear that the first is done.
     return async (writer) => {
-      await writer.upsert(PROFESSIONALS, professionals);
-      await writer.upsert(STRUCTURES, structures);
-      await writer.upsert(SKILLS_BY_NATIONAL_ID, skills);
-      await writer.upsert(ACTIVITIES, activities);
+      await Promise.all([writer.upsert(PROFESSIONALS, professionals), writer.upsert(STRUCTURES, structures)]);
+      await Promise.all([writer.upsert(SKILLS_BY_NATIONAL_ID, skills), writer.upsert(ACTIVITIES, activities)]);
       return [];
     };
   }

@@ -2,8 +2,9 @@
  * Raw SQL inside the import's transaction, below knex: the import sends tens of thousands
  * of multi-row statements, and going through the driver directly (prepared statements
  * reused on SQLite, one round trip each on PostgreSQL) is what makes a national file fit
- * in a minute. Statements run in the order they are issued; each resolves to the number
- * of rows it changed.
+ * in a minute. A statement awaited before the next is issued runs before it; statements
+ * issued together (on SQLite, each on its own driver thread, one at a time) run in either
+ * order. Each resolves to the number of rows it changed.
  */
 import type { Knex } from 'knex';
 import { databaseKind } from '../../core/database.js';
@@ -21,20 +22,30 @@ export interface SqlRunner {
 
 /**
  * Runs `work` in one transaction. On SQLite the transaction gets the connection with
- * foreign key checks off and a larger page cache, both put back after: the import only
- * writes references it has just looked up by natural key (an existing id or NULL), so the
- * check per row would verify what the statement itself guarantees, at a cost per row.
- * (SQLite ignores `PRAGMA foreign_keys` inside a transaction, hence the dedicated connection.)
+ * foreign key checks off, a larger page cache and in-memory statement journals, all put
+ * back after:
+ * - the import only writes references it has just looked up by natural key (an existing
+ *   id or NULL), so the check per row would verify what the statement itself guarantees,
+ *   at a cost per row (SQLite ignores `PRAGMA foreign_keys` inside a transaction, hence
+ *   the dedicated connection);
+ * - every multi-row upsert inside a transaction keeps the original of each page it
+ *   modifies in a statement journal, a temporary file beyond 64 KiB: a 4 KiB write (and
+ *   system call) per page per statement, most of the system time of a national import.
+ *   `temp_store = MEMORY`, read when the write transaction begins, keeps these journals in
+ *   memory (a few hundred pages each, freed at the statement's end). The same setting
+ *   would also keep index sorts in memory: the index rebuild (indexes.ts) turns it back
+ *   to FILE before sorting.
  */
 export async function importTransaction<T>(db: Knex, cacheMiB: number, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   if (databaseKind(db) !== 'sqlite') return db.transaction(work);
   const connection = await db.client.acquireConnection() as SqliteConnection;
   const [{ cache_size: previousCache }] = await sqliteAll<{ cache_size: number }>(connection, 'PRAGMA cache_size');
+  const [{ temp_store: previousTempStore }] = await sqliteAll<{ temp_store: number }>(connection, 'PRAGMA temp_store');
   try {
-    await sqliteExec(connection, `PRAGMA foreign_keys = OFF; PRAGMA cache_size = ${-Math.round(cacheMiB * 1024)}`);
+    await sqliteExec(connection, `PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = ${-Math.round(cacheMiB * 1024)}`);
     return await db.transaction(work, { connection });
   } finally {
-    await sqliteExec(connection, `PRAGMA foreign_keys = ON; PRAGMA cache_size = ${Number(previousCache)}`);
+    await sqliteExec(connection, `PRAGMA foreign_keys = ON; PRAGMA temp_store = ${Number(previousTempStore)}; PRAGMA cache_size = ${Number(previousCache)}`);
     await db.client.releaseConnection(connection);
   }
 }
