@@ -76,7 +76,7 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
   const publication = new PublicationService({ db, clock, audit, mailboxes });
   const delegations = new DelegationService({ db, clock, audit, mailboxes });
   const operatorCredentials = new OperatorCredentials({ db, clock, audit });
-  const store = new KnexMessageStore({ db, blobDir: paths.messages, clock });
+  const store = new KnexMessageStore({ db, blobDir: paths.messages, clock, audit });
   const { keySecret, keySecretId } = config.certs;
   const certificates = new CertificateStore({ db, audit, clock, ...(keySecret ? { keySecrets: [{ id: keySecretId, secret: keySecret }] } : {}) });
   // Whole S/MIME messages in worker threads, one per core; idle workers never keep the process alive.

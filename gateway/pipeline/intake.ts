@@ -3,10 +3,10 @@
  * check sender (MAIL) → resolve each recipient (RCPT) → check message → add trace
  * headers → store durably in each local mailbox → audit. The SMTP front end calls these
  * and only translates results into replies; acknowledgement happens after `accept`
- * resolves, i.e. after the database commit and the fsync of the message file.
+ * resolves, i.e. after the database commit.
  */
 import { randomBytes } from 'node:crypto';
-import type { AuditTrail } from '../../core/audit.js';
+import type { AuditEvent, AuditTrail } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
 import { HygieError, isHygieError } from '../../core/errors.js';
 import { SlidingWindowCounter } from '../../core/sliding-window.js';
@@ -105,26 +105,29 @@ export class MessageIntake {
       if (relayOutcome.status === 'rejected') throw relayOutcome.reason;
       if (sentOutcome.status === 'rejected') throw sentOutcome.reason;
       if (relayOutcome.value) ({ copies: relayed, refused } = relayOutcome.value);
+      const accepted = (): AuditEvent => ({
+        action: 'smtp.accept', outcome: 'success', actor: peer.user?.login ?? envelope.mailFrom, subject: checked.messageId ?? queueId,
+        channel: peer.channel === 'mx' ? 'smtp' : 'submission', remoteAddress: peer.remoteAddress,
+        details: {
+          queueId, mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, size: raw.length, tls: peer.tls,
+          deliveredTo: local.map((r) => ({ address: r.address, mailboxId: r.mailboxId })), relayed, refused, session: peer.sessionId,
+          ...(peer.clientCertificate ? { peerCertificate: { subject: peer.clientCertificate.subject, issuer: peer.clientCertificate.issuer, sha256: peer.clientCertificate.fingerprint256, authorized: peer.clientCertificate.authorized } } : {}),
+          ...(opened ? { smime: { decryption: opened.decryption, signature: opened.signature } } : {}),
+        },
+      });
       if (local.length > 0) {
         // Decrypted and verified before the trace fields go on top, as a delivering MTA writes them.
         opened = this.options.smime ? await openSmime(checked.raw, local.map((r) => r.address), this.options.smime, this.options.hostname) : undefined;
-        await this.options.store.deliver(local.map((r) => r.mailboxId), opened ? traced(opened.raw) : raw);
+        // The last write: the acceptance is recorded in its transaction (relayed copies are already queued).
+        await this.options.store.deliver(local.map((r) => r.mailboxId), opened ? traced(opened.raw) : raw, { audit: accepted() });
+      } else {
+        await this.options.audit.record(accepted());
       }
     } catch (error) {
       await this.auditRefusal(peer, { mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, stage: 'store', queueId }, error);
       if (isHygieError(error)) throw error;
       throw new HygieError('STORAGE_FAILED', undefined, { cause: error });
     }
-    await this.options.audit.record({
-      action: 'smtp.accept', outcome: 'success', actor: peer.user?.login ?? envelope.mailFrom, subject: checked.messageId ?? queueId,
-      channel: peer.channel === 'mx' ? 'smtp' : 'submission', remoteAddress: peer.remoteAddress,
-      details: {
-        queueId, mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, size: raw.length, tls: peer.tls,
-        deliveredTo: local.map((r) => ({ address: r.address, mailboxId: r.mailboxId })), relayed, refused, session: peer.sessionId,
-        ...(peer.clientCertificate ? { peerCertificate: { subject: peer.clientCertificate.subject, issuer: peer.clientCertificate.issuer, sha256: peer.clientCertificate.fingerprint256, authorized: peer.clientCertificate.authorized } } : {}),
-        ...(opened ? { smime: { decryption: opened.decryption, signature: opened.signature } } : {}),
-      },
-    });
     return { queueId, messageId: checked.messageId, deliveredTo: local, relayed, refused, size: raw.length };
   }
 

@@ -7,6 +7,7 @@
 import { headerBlock } from './header-summary.js';
 import { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
+import type { AuditTrail } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
 import { databaseKind, toBoolean, toIso } from '../../core/database.js';
 import { HygieError } from '../../core/errors.js';
@@ -38,6 +39,8 @@ export interface KnexMessageStoreOptions {
   clock: Clock;
   /** Default storage limit per box, in bytes (2 GiB unless configured). */
   quotaBytes?: number;
+  /** Where `AppendOptions.audit` records go. */
+  audit?: AuditTrail;
 }
 
 export class MessageNotFoundError extends Error {
@@ -62,9 +65,11 @@ export class KnexMessageStore implements MessageStore {
   /** INBOX folder id per mailbox: looked up on every delivery, never changes once created. */
   private readonly inboxes = new Map<number, number>();
   private readonly quotaBytes: number;
+  private readonly audit: AuditTrail | undefined;
 
   constructor(options: KnexMessageStoreOptions) {
     this.db = options.db;
+    this.audit = options.audit;
     this.quotaBytes = options.quotaBytes ?? DEFAULT_QUOTA_BYTES;
     this.writes = WriteBatcher.of(options.db);
     this.blobs = new MessageBlobs(options.db, options.blobDir);
@@ -285,10 +290,12 @@ export class KnexMessageStore implements MessageStore {
       sent_at: summary.sentAt ? toIso(summary.sentAt) : null, flags: normaliseFlags(options.flags ?? []),
       envelope: index.envelope, body_structure: index.bodyStructure,
     };
+    if (options.audit && !this.audit) throw new Error('this store has no audit trail to record in');
     return this.write(async (trx) => {
       const changes: FolderChange[] = [];
       const result: AppendResult[] = [];
       for (const mailboxId of new Set(targets.map((t) => t.mailboxId))) await this.checkQuota(trx, mailboxId, raw.length);
+      if (options.audit) await this.audit?.record(options.audit, trx);
       await this.blobs.put(trx, raw);
       await saveTexts(trx, blobId, index);
       for (const { folderId } of targets) {

@@ -2,8 +2,9 @@
  * The message store as the protocol front ends see it (IMAP, webmail, the SMTP
  * pipeline). Folders belong to a directory mailbox (`mailboxId`); every change bumps
  * the folder's modseq and is written to a change journal that IDLE and webmail alerts
- * follow. Implementations: KnexMessageStore (SQLite / PostgreSQL + fsynced files).
+ * follow. Implementation: KnexMessageStore (SQLite / PostgreSQL, bodies in `message_blobs`).
  */
+import type { AuditEvent } from '../../core/audit.js';
 
 /** RFC 6154 special-use attributes of the folders every mailbox gets. */
 export type SpecialUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive';
@@ -79,6 +80,11 @@ export type FolderChange =
 export interface AppendOptions {
   flags?: string[];
   internalDate?: Date;
+  /**
+   * An audit record written in the same transaction as the copies: the acceptance of a
+   * message is recorded if and only if the message is stored, and costs no commit of its own.
+   */
+  audit?: AuditEvent;
 }
 
 export interface AppendResult {
@@ -134,7 +140,7 @@ export interface MessageStore {
   append(mailboxId: number, folderName: string, raw: Buffer, options?: AppendOptions): Promise<AppendResult>;
   /**
    * Delivers one message to the INBOX of each mailbox, in one transaction: either every
-   * copy is stored and the change committed (files fsynced), or none is.
+   * copy is stored and the change committed, or none is.
    */
   deliver(mailboxIds: readonly number[], raw: Buffer, options?: AppendOptions): Promise<AppendResult[]>;
   /** Changes flags of the given UIDs; returns the updated summaries (with new modseq). */
