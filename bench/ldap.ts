@@ -16,7 +16,8 @@
  * in the same run; the report gives the ratios, and each server's CPU time per
  * operation (from /proc: a figure that depends less on what else the machine runs).
  * BENCH_LDAP_KEEP=1 keeps the databases. BENCH_LDAP_CACHE=0 turns our server's answer cache
- * off (the repeated workloads then go through SQL too).
+ * off (the repeated workloads then go through SQL too). BENCH_LDAP_ONLY=a1,b1 runs only
+ * those workloads; `node --cpu-prof dist/bench/ldap.js` profiles the server as well.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -306,7 +307,8 @@ async function serveInChild(dataDir: string): Promise<void> {
 }
 
 async function startOurs(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], { env: { ...process.env, [SERVE_ENV]: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The server runs with the bench's Node options (e.g. `node --cpu-prof dist/bench/ldap.js` profiles both).
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], { env: { ...process.env, [SERVE_ENV]: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (data: Buffer) => resolve(Number(data.toString().trim())));
     child.once('exit', (code) => reject(new Error(`the LDAP server exited with ${code}`)));
@@ -341,13 +343,16 @@ export async function benchLdap(): Promise<void> {
     const x = ascii(p.last).slice(1, 5);
     return `(|(cn=*${x}*)(mail=*${x}*)(sn=*${x}*)(givenName=*${x}*))`;
   };
-  const workloads: Workload[] = [
+  const allWorkloads: Workload[] = [
     { name: '(a1) exact (mail=…), uncached', filter: (p) => `(mail=${p.mail})`, keys: 'distinct', exact: true },
     { name: `(a2) exact (mail=…), ${REPEATED_KEYS} repeated`, filter: (p) => `(mail=${p.mail})`, keys: 'repeated', exact: true },
     { name: '(b1) exact (employeeNumber=<RPPS>), uncached', filter: (p) => `(employeeNumber=${p.rpps})`, keys: 'distinct', exact: true },
     { name: `(b2) exact (employeeNumber=<RPPS>), ${REPEATED_KEYS} repeated`, filter: (p) => `(employeeNumber=${p.rpps})`, keys: 'repeated', exact: true },
     { name: '(c) Thunderbird (|(cn=*x*)(mail=*x*)(sn=*x*)(givenName=*x*)), 20 max', filter: thunderbird, keys: 'distinct', sizeLimit: 20 },
   ];
+  // BENCH_LDAP_ONLY=a1,b1 runs those workloads alone (to profile one of them).
+  const only = (process.env.BENCH_LDAP_ONLY ?? '').split(',').filter(Boolean);
+  const workloads = allWorkloads.filter((w) => only.length === 0 || only.some((tag) => w.name.startsWith(`(${tag})`)));
   // Each workload starts at its own place in the population; both servers are asked the same entries in the same order.
   const sequences = () => workloads.map((w, k) => new KeySequence(people, w.keys, Math.floor((k * people.length) / workloads.length)));
   try {

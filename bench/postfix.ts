@@ -44,6 +44,7 @@ export interface PostfixInstance {
 
 /** Why Postfix cannot serve as reference here, or undefined when it can. */
 export function postfixUnavailable(): string | undefined {
+  if (process.env.BENCH_POSTFIX === '0') return 'left out (BENCH_POSTFIX=0)';
   if (!installed('postfix')) return 'not installed here';
   if (process.getuid?.() !== 0) return 'installed, but its master needs root and the bench runs unprivileged';
   return undefined;

@@ -94,15 +94,27 @@ async function prepare(env: Record<string, string>, work: (context: Awaited<Retu
   }
 }
 
-async function countAt(operator: SpawnedOperator, ca: string, user: string): Promise<number> {
-  const client = new ImapFlow({ host: '127.0.0.1', port: operator.ports.imap!, secure: false, doSTARTTLS: true, tls: { ca, servername: 'localhost' }, auth: { user, pass: PASSWORD }, logger: false });
-  await client.connect();
-  try {
-    const status = await client.status('INBOX', { messages: true });
-    return status ? status.messages ?? 0 : 0;
-  } finally {
-    await client.logout();
-  }
+/**
+ * Counts a user's INBOX over one IMAP session kept open (STATUS at each poll): logging
+ * in at every poll would spend a password hash on the measured operator each time.
+ */
+function inboxCounter(operator: SpawnedOperator, ca: string, user: string): { count(): Promise<number>; close(): Promise<void> } {
+  let session: Promise<ImapFlow> | undefined;
+  const open = async (): Promise<ImapFlow> => {
+    const client = new ImapFlow({ host: '127.0.0.1', port: operator.ports.imap!, secure: false, doSTARTTLS: true, tls: { ca, servername: 'localhost' }, auth: { user, pass: PASSWORD }, logger: false });
+    await client.connect();
+    return client;
+  };
+  return {
+    async count() {
+      session ??= open();
+      const status = await (await session).status('INBOX', { messages: true });
+      return status ? status.messages ?? 0 : 0;
+    },
+    async close() {
+      if (session) await (await session).logout().catch(() => {});
+    },
+  };
 }
 
 /** Hygie operators A and C, each its own `hygie start` process; A signs and encrypts for C's user. */
@@ -111,7 +123,9 @@ async function startHygiePair(): Promise<RelayPair> {
   const dirC = mkdtempSync(path.join(os.tmpdir(), 'hygie-relay-c-'));
   let a: SpawnedOperator | undefined;
   let c: SpawnedOperator | undefined;
+  const counters: { close(): Promise<void> }[] = [];
   const stop = async (): Promise<void> => {
+    for (const counter of counters) await counter.close();
     for (const operator of [a, c]) {
       if (operator && operator.child.exitCode === null) {
         operator.child.kill('SIGTERM');
@@ -149,11 +163,13 @@ async function startHygiePair(): Promise<RelayPair> {
     const caA = readFileSync(path.join(dirA, 'pki', 'ca.crt'), 'utf8');
     const caOfC = readFileSync(caC, 'utf8');
     const [cpuA, cpuC] = [cpuMeterOf(a.child.pid!), cpuMeterOf(c.child.pid!)];
+    const [atC, atA] = [inboxCounter(operatorC, caOfC, PARTNER), inboxCounter(operatorA, caA, SENDER)];
+    counters.push(atC, atA);
     return {
       submission: { port: a.ports.submission!, ca: caA, auth: { user: SENDER, pass: PASSWORD } },
       mx: { port: a.ports.smtp!, ca: caA },
-      deliveredAtC: () => countAt(operatorC, caOfC, PARTNER),
-      storedAtA: () => countAt(operatorA, caA, SENDER),
+      deliveredAtC: () => atC.count(),
+      storedAtA: () => atA.count(),
       cpu: () => ({ a: cpuA(), c: cpuC() }),
       memory: () => ({ a: peakRssOf(operatorA.child.pid!), c: peakRssOf(operatorC.child.pid!), how: 'peak RSS' }),
       stop,
