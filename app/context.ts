@@ -11,6 +11,7 @@ import { AuditTrail, auditMigrations } from '../core/audit.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { describeDatabase, openDatabase, type Migration } from '../core/database.js';
+import { openKeyReads } from '../core/key-reads.js';
 import type { Logger } from '../core/logger.js';
 import { DelegationService } from '../directory/delegations.js';
 import { MailboxService } from '../directory/mailbox-service.js';
@@ -71,12 +72,14 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = await openDatabase({ url: config.database.url, dataDir, migrations: ALL_MIGRATIONS });
   const audit = new AuditTrail(db, clock);
+  // Reads by key on every message: inline on a SQLite file (core/key-reads.ts).
+  const reads = openKeyReads(db);
   // A successful login is a connection for the lifecycle rules: it republishes a box unpublished for inactivity.
-  const mailboxes = new MailboxService({ db, clock, audit, domains: config.operator.domains, auth: config.auth, onConnection: republishOnConnection });
+  const mailboxes = new MailboxService({ db, clock, audit, domains: config.operator.domains, auth: config.auth, onConnection: republishOnConnection, reads });
   const publication = new PublicationService({ db, clock, audit, mailboxes });
   const delegations = new DelegationService({ db, clock, audit, mailboxes });
   const operatorCredentials = new OperatorCredentials({ db, clock, audit });
-  const store = new KnexMessageStore({ db, blobDir: paths.messages, clock, audit });
+  const store = new KnexMessageStore({ db, blobDir: paths.messages, clock, audit, reads });
   const { keySecret, keySecretId } = config.certs;
   const certificates = new CertificateStore({ db, audit, clock, ...(keySecret ? { keySecrets: [{ id: keySecretId, secret: keySecret }] } : {}) });
   // Whole S/MIME messages in worker threads, one per core; idle workers never keep the process alive.
@@ -97,6 +100,7 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
     close: async () => {
       notices.close();
       await smimePool.close();
+      reads.close();
       await db.destroy();
     },
   };

@@ -1,6 +1,7 @@
 /** Mailbox rows as the database holds them, and their mapping to the directory's public summaries. */
 import type { Knex } from 'knex';
 import { toBoolean } from '../core/database.js';
+import type { KeyReads } from '../core/key-reads.js';
 import type { MailboxAddress, MailboxStatus, MailboxSummary, MailboxType, UnpublishedReason } from './types.js';
 
 export interface MailboxRow {
@@ -30,7 +31,19 @@ export interface MailboxRow {
 /** Summaries of the given rows, each with its addresses (one query for all). */
 export async function summariesOf(db: Knex | Knex.Transaction, rows: MailboxRow[]): Promise<MailboxSummary[]> {
   if (rows.length === 0) return [];
-  const addressRows = await db('addresses').whereIn('mailbox_id', rows.map((r) => r.id)).orderBy('id');
+  return summariesWith(rows, await db('addresses').whereIn('mailbox_id', rows.map((r) => r.id)).orderBy('id'));
+}
+
+/** One box by id, read by key (inline on SQLite). */
+export async function mailboxById(reads: KeyReads, id: number): Promise<MailboxSummary | undefined> {
+  const rows = await reads.rows<MailboxRow>('SELECT * FROM mailboxes WHERE id = ?', [id]);
+  if (rows.length === 0) return undefined;
+  return summariesWith(rows, await reads.rows<AddressRow>('SELECT mailbox_id, address, network FROM addresses WHERE mailbox_id = ? ORDER BY id', [id]))[0];
+}
+
+interface AddressRow { mailbox_id: number; address: string; network: MailboxAddress['network'] }
+
+function summariesWith(rows: readonly MailboxRow[], addressRows: readonly AddressRow[]): MailboxSummary[] {
   const byMailbox = new Map<number, MailboxAddress[]>();
   for (const a of addressRows) {
     const list = byMailbox.get(Number(a.mailbox_id)) ?? [];

@@ -9,11 +9,12 @@ import type { Clock } from '../core/clock.js';
 import type { OperatorDomains } from '../core/config.js';
 import { toIso } from '../core/database.js';
 import { HygieError } from '../core/errors.js';
+import { knexKeyReads, type KeyReads } from '../core/key-reads.js';
 import { normaliseAddress, personalAddresses } from './addressing.js';
 import { AuthLimiter } from './auth-limiter.js';
 import { requireProfessional, requireStructure } from './directory-refs.js';
 import { recordMailboxEvent } from './mailbox-events.js';
-import { insertedId, summariesOf } from './mailbox-rows.js';
+import { insertedId, mailboxById, summariesOf } from './mailbox-rows.js';
 import { parseAdeli, parseRpps } from './identifiers.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import type {
@@ -27,6 +28,8 @@ export interface MailboxServiceOptions {
   domains: OperatorDomains;
   auth: { maxFailures: number; windowSeconds: number };
   onConnection?: ConnectionHook;
+  /** Reads by address or id on every message (inline on SQLite: core/key-reads.ts); knex's pool without it. */
+  reads?: KeyReads;
 }
 
 export interface NewPersonalMailbox {
@@ -94,6 +97,7 @@ const SERVICE_LOCAL_PART = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 
 export class MailboxService implements Authenticator, PublishedDirectory {
   private readonly db: Knex;
+  private readonly reads: KeyReads;
   private readonly clock: Clock;
   private readonly audit: AuditTrail;
   private readonly domains: OperatorDomains;
@@ -103,6 +107,7 @@ export class MailboxService implements Authenticator, PublishedDirectory {
 
   constructor(options: MailboxServiceOptions) {
     this.db = options.db;
+    this.reads = options.reads ?? knexKeyReads(options.db);
     this.clock = options.clock;
     this.audit = options.audit;
     this.domains = options.domains;
@@ -221,8 +226,7 @@ export class MailboxService implements Authenticator, PublishedDirectory {
     if (typeof idOrAddress === 'number') id = idOrAddress;
     else id = (await this.resolveAddress(idOrAddress))?.mailboxId;
     if (id === undefined) return undefined;
-    const rows = await this.db('mailboxes').where({ id });
-    return (await summariesOf(this.db, rows))[0];
+    return mailboxById(this.reads, id);
   }
 
   async requireMailbox(idOrAddress: number | string): Promise<MailboxSummary> {
@@ -232,8 +236,8 @@ export class MailboxService implements Authenticator, PublishedDirectory {
   }
 
   async resolveAddress(address: string): Promise<ResolvedAddress | undefined> {
-    const row = await this.db('addresses').join('mailboxes', 'mailboxes.id', 'addresses.mailbox_id')
-      .where('addresses.address', normaliseAddress(address)).first('addresses.mailbox_id', 'addresses.address', 'addresses.network', 'mailboxes.status');
+    const [row] = await this.reads.rows<{ mailbox_id: number; address: string; network: MailboxAddress['network']; status: string }>(
+      'SELECT a.mailbox_id, a.address, a.network, m.status FROM addresses a JOIN mailboxes m ON m.id = a.mailbox_id WHERE a.address = ?', [normaliseAddress(address)]);
     return row ? { mailboxId: Number(row.mailbox_id), address: row.address, network: row.network, deleted: row.status === 'deleted' } : undefined;
   }
 

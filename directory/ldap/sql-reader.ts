@@ -14,10 +14,10 @@
  * directory: an exact lookup's statement 245 µs of CPU through node-sqlite3, 97 µs on
  * better-sqlite3; a trivial statement 42 µs and 5.6 µs).
  */
-import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import sqlite3 from 'sqlite3';
 import { databaseKind } from '../../core/database.js';
+import { InlineSqliteConnection, MAX_PREPARED, rawRows, READ_MMAP_BYTES, sqliteFileOf } from '../../core/key-reads.js';
 import { openWalChangeStamp, type ChangeStamp } from './change-stamp.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -33,18 +33,13 @@ export interface SqlReader {
   close(): Promise<void>;
 }
 
-/** Most statements kept prepared per connection; the read model uses a few dozen distinct texts. */
-const MAX_PREPARED = 256;
-/** Read-only SQLite connections. */
+/** Read-only node-sqlite3 connections (for statements that may scan). */
 const READERS = 2;
-/** Most of the database file each read connection maps (address space, not memory: the pages are the OS's file cache). */
-const MMAP_BYTES = 4 * 1024 ** 3;
 
 export async function openSqlReader(db: Knex): Promise<SqlReader> {
-  const dialect = databaseKind(db);
-  const filename = (db.client.config.connection as { filename?: string } | undefined)?.filename;
-  if (dialect === 'sqlite' && filename && filename !== ':memory:') return SqliteReader.open(filename, READERS);
-  return new KnexReader(db, dialect);
+  const filename = sqliteFileOf(db);
+  if (filename) return SqliteReader.open(filename, READERS);
+  return new KnexReader(db, databaseKind(db));
 }
 
 /**
@@ -59,13 +54,13 @@ class SqliteReader implements SqlReader {
   private readonly idle: SqliteConnection[];
   private readonly waiting: Array<(connection: SqliteConnection) => void> = [];
 
-  private constructor(private readonly filename: string, private readonly connections: readonly SqliteConnection[], private readonly inline: InlineConnection) {
+  private constructor(private readonly filename: string, private readonly connections: readonly SqliteConnection[], private readonly inline: InlineSqliteConnection) {
     this.idle = [...connections];
   }
 
   static async open(filename: string, size: number): Promise<SqliteReader> {
     const connections = await Promise.all(Array.from({ length: size }, () => SqliteConnection.open(filename)));
-    const inline = InlineConnection.open(filename);
+    const inline = InlineSqliteConnection.open(filename);
     // A first read maps the WAL index, and each connection keeps it until it closes (see change-stamp.ts).
     await Promise.all(connections.map((c) => c.all('SELECT 1 FROM sqlite_master LIMIT 1', [])));
     inline.read('SELECT 1 FROM sqlite_master LIMIT 1', []);
@@ -97,48 +92,6 @@ class SqliteReader implements SqlReader {
   }
 }
 
-/**
- * One read-only better-sqlite3 connection: statements run synchronously on the calling
- * thread. Numbered placeholders (`?1`, which better-sqlite3 does not bind from an array)
- * become named ones; booleans are bound as 1 and 0, as node-sqlite3 does.
- */
-class InlineConnection {
-  private readonly statements = new Map<string, { statement: Database.Statement; numbered: boolean }>();
-
-  private constructor(private readonly connection: Database.Database) {}
-
-  static open(filename: string): InlineConnection {
-    const connection = new Database(filename, { readonly: true, fileMustExist: true, timeout: 5000 });
-    connection.pragma(`mmap_size = ${MMAP_BYTES}`);
-    return new InlineConnection(connection);
-  }
-
-  read<T>(sql: string, params: readonly unknown[]): T[] {
-    let prepared = this.statements.get(sql);
-    if (!prepared) {
-      if (this.statements.size >= MAX_PREPARED) this.statements.delete(this.statements.keys().next().value!);
-      const numbered = /\?\d/.test(sql);
-      prepared = { statement: this.connection.prepare(numbered ? sql.replace(/\?(\d+)/g, '@p$1') : sql), numbered };
-      this.statements.set(sql, prepared);
-    }
-    const values = params.map(bindable);
-    if (!prepared.numbered) return prepared.statement.all(...values) as T[];
-    const named: Record<string, unknown> = {};
-    values.forEach((value, i) => { named[`p${i + 1}`] = value; });
-    return prepared.statement.all(named) as T[];
-  }
-
-  close(): void {
-    this.statements.clear();
-    this.connection.close();
-  }
-}
-
-function bindable(value: unknown): unknown {
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  return value === undefined ? null : value;
-}
-
 /** One read-only connection and its prepared statements. */
 class SqliteConnection {
   private readonly statements = new Map<string, sqlite3.Statement>();
@@ -152,7 +105,7 @@ class SqliteConnection {
         connection.configure('busyTimeout', 5000);
         // Pages read through a memory map rather than a read() each: an exact lookup touches
         // a dozen pages, mostly outside this connection's page cache on a national directory.
-        connection.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`, (pragmaError) => (pragmaError ? reject(pragmaError) : resolve(new SqliteConnection(connection))));
+        connection.exec(`PRAGMA mmap_size = ${READ_MMAP_BYTES}`, (pragmaError) => (pragmaError ? reject(pragmaError) : resolve(new SqliteConnection(connection))));
       });
     });
   }
@@ -191,9 +144,8 @@ class SqliteConnection {
 class KnexReader implements SqlReader {
   constructor(private readonly db: Knex, readonly dialect: SqlDialect) {}
 
-  async all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    const result = await this.db.raw(sql, params as Knex.RawBinding[]);
-    return (this.dialect === 'postgres' ? (result as { rows: T[] }).rows : result) as T[];
+  all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    return rawRows<T>(this.db, sql, params);
   }
 
   read<T>(sql: string, params: readonly unknown[]): Promise<T[]> {

@@ -11,6 +11,7 @@ import type { AuditTrail } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
 import { databaseKind, toBoolean, toIso } from '../../core/database.js';
 import { HygieError } from '../../core/errors.js';
+import { knexKeyReads, type KeyReads } from '../../core/key-reads.js';
 import { WriteBatcher } from '../../core/write-batcher.js';
 import { MessageBlobs } from './message-blobs.js';
 import { indexMessage, type MessageIndex } from './message-index.js';
@@ -41,6 +42,8 @@ export interface KnexMessageStoreOptions {
   quotaBytes?: number;
   /** Where `AppendOptions.audit` records go. */
   audit?: AuditTrail;
+  /** Reads by key on every message (inline on SQLite: core/key-reads.ts); knex's pool without it. */
+  reads?: KeyReads;
 }
 
 export class MessageNotFoundError extends Error {
@@ -58,6 +61,7 @@ interface CopyTarget {
 
 export class KnexMessageStore implements MessageStore {
   private readonly db: Knex;
+  private readonly reads: KeyReads;
   private readonly blobs: MessageBlobs;
   private readonly clock: Clock;
   private readonly events = new EventEmitter();
@@ -69,6 +73,7 @@ export class KnexMessageStore implements MessageStore {
 
   constructor(options: KnexMessageStoreOptions) {
     this.db = options.db;
+    this.reads = options.reads ?? knexKeyReads(options.db);
     this.audit = options.audit;
     this.quotaBytes = options.quotaBytes ?? DEFAULT_QUOTA_BYTES;
     this.writes = WriteBatcher.of(options.db);
@@ -164,10 +169,9 @@ export class KnexMessageStore implements MessageStore {
     // every message it relays).
     const messageId = messageIdOf(raw) ?? null;
     const wanted = folderName.toUpperCase() === 'INBOX' ? 'INBOX' : folderName;
-    let found: { id: number; uid_validity: number; special_use: string | null; same_message_uid: number | null } | undefined = await this.db('folders')
-      .where({ mailbox_id: mailboxId, name: wanted })
-      .first('id', 'uid_validity', 'special_use',
-        this.db.raw('(SELECT uid FROM messages WHERE messages.folder_id = folders.id AND messages.message_id = ? LIMIT 1) AS same_message_uid', [messageId]));
+    let [found] = await this.reads.rows<{ id: number; uid_validity: number; special_use: string | null; same_message_uid: number | null }>(
+      `SELECT id, uid_validity, special_use, (SELECT uid FROM messages WHERE messages.folder_id = folders.id AND messages.message_id = ? LIMIT 1) AS same_message_uid
+         FROM folders WHERE mailbox_id = ? AND name = ?`, [messageId, mailboxId, wanted]);
     if (!found) {
       // A box seen for the first time gets its default folders here.
       const folder = await this.getFolder(mailboxId, folderName);
