@@ -98,4 +98,17 @@ export const storeMigrations: Migration[] = [{
       table.dropColumn('envelope');
     });
   },
-}, messageBlobsMigration];
+}, messageBlobsMigration, {
+  name: '20261124_62_gateway_store_message_id_index',
+  /**
+   * A message found by its Message-ID in a folder: the Sent copy the gateway keeps and the
+   * one the mail client appends are the same message. Without this index that lookup read
+   * every message of the folder, once per submission.
+   */
+  async up(db) {
+    await db.raw('CREATE INDEX messages_folder_message_id ON messages (folder_id, message_id) WHERE message_id IS NOT NULL');
+  },
+  async down(db) {
+    await db.raw('DROP INDEX messages_folder_message_id');
+  },
+}];
