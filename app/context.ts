@@ -81,7 +81,7 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
   const operatorCredentials = new OperatorCredentials({ db, clock, audit });
   const store = new KnexMessageStore({ db, blobDir: paths.messages, clock, audit, reads });
   const { keySecret, keySecretId } = config.certs;
-  const certificates = new CertificateStore({ db, audit, clock, ...(keySecret ? { keySecrets: [{ id: keySecretId, secret: keySecret }] } : {}) });
+  const certificates = new CertificateStore({ db, audit, clock, reads, ...(keySecret ? { keySecrets: [{ id: keySecretId, secret: keySecret }] } : {}) });
   // Whole S/MIME messages in worker threads, one per core; idle workers never keep the process alive.
   const smimePool = new SmimePool();
   const smime = new SmimeService({ certificates, operations: smimePool, clock });

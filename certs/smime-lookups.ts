@@ -138,6 +138,8 @@ export class SmimeLookups {
   /** Every stored encryption key of the address, expired certificates included: mail outlives them. */
   decryptionKeys(address: string): Promise<RecipientKey[]> {
     return this.decryption.get(address.toLowerCase(), async () => {
+      // Most addresses have no key here: one cheap read says so (an empty answer is not remembered).
+      if (!(await this.certificates.hasDecryptionKey(address))) return [];
       const stored = (await this.certificates.listCertificates({ address, withPrivateKey: true })).filter((c) => c.canEncrypt);
       const keys: RecipientKey[] = [];
       for (const c of stored) keys.push({ certificate: certificateFromDer(c.der), privateKey: await this.certificates.privateKeyFor(c.id) });

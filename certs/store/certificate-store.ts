@@ -12,6 +12,7 @@ import type { AuditTrail } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
 import { toIso } from '../../core/database.js';
 import { HygieError } from '../../core/errors.js';
+import { knexKeyReads, type KeyReads } from '../../core/key-reads.js';
 import type { CryptoKey } from '../engine.js';
 import { toArrayBuffer } from '../pem.js';
 import { certificateFacts, type CertificateFacts } from './certificate-facts.js';
@@ -39,6 +40,8 @@ export interface CertificateStoreOptions {
    * None: keys are stored clear (PKCS#8), and can be sealed later with resealPrivateKeys.
    */
   keySecrets?: readonly KeySecret[];
+  /** Reads by key on every message (inline on SQLite: core/key-reads.ts); knex's pool without it. */
+  reads?: KeyReads;
 }
 
 type Format = 'pem' | 'der' | 'pkcs12';
@@ -54,12 +57,14 @@ interface KeyRow {
 
 export class CertificateStore {
   private readonly db: Knex;
+  private readonly reads: KeyReads;
   private readonly audit: AuditTrail;
   private readonly clock: Clock;
   private readonly vault: PrivateKeyVault;
 
   constructor(options: CertificateStoreOptions) {
     this.db = options.db;
+    this.reads = options.reads ?? knexKeyReads(options.db);
     this.audit = options.audit;
     this.clock = options.clock;
     this.vault = new PrivateKeyVault(options.keySecrets);
@@ -228,6 +233,18 @@ export class CertificateStore {
 
   async getCertificate(certificate: CertificateRef): Promise<StoredCertificate | undefined> {
     return loadCertificate(this.db, certificate);
+  }
+
+  /**
+   * Whether an encryption certificate of the address has its private key here: what mail
+   * arriving for the address needs to be decrypted. Asked for every encrypted message, and
+   * mostly answered "no" where keys stay with their owners, so it is one read by key.
+   */
+  async hasDecryptionKey(address: string): Promise<boolean> {
+    const rows = await this.reads.rows(`SELECT 1 AS found FROM certificate_addresses a
+        JOIN certificates c ON c.id = a.certificate_id JOIN private_keys pk ON pk.certificate_id = c.id
+       WHERE a.address = ? AND c.can_encrypt = ? LIMIT 1`, [normaliseAddress(address), true]);
+    return rows.length > 0;
   }
 
   /** Stored certificates, newest first, narrowed by the filter. */

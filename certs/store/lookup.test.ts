@@ -68,6 +68,18 @@ describeOnEachEngine('certificate lookup', (storeTest) => {
     assert.deepEqual(decrypting.usages, ['decrypt']);
   });
 
+  storeTest('a decryption key: an encryption certificate with its private key, nothing less', async (env) => {
+    const store = env.store();
+    assert.equal(await store.hasDecryptionKey('bob@example.test'), false, 'nothing stored');
+    await store.importDer(der('encryption'));
+    assert.equal(await store.hasDecryptionKey('bob@example.test'), false, 'certificate without its key');
+    await store.importPem(fx.text('signing.pem') + fx.text('signing.key'));
+    assert.equal(await store.hasDecryptionKey('bob@example.test'), false, 'key of a signing-only certificate');
+    await store.importPem(fx.text('encryption.pem') + fx.text('encryption.key'));
+    assert.equal(await store.hasDecryptionKey('BOB@Example.test'), true, 'any case');
+    assert.equal(await store.hasDecryptionKey('alice@example.test'), false, 'another address');
+  });
+
   storeTest('a certificate seen in signed mail is stored once, audited once, and its last-seen date moves', async (env) => {
     const store = env.store();
     const first = await store.recordSeenCertificate(pkijs.Certificate.fromBER(toArrayBuffer(der('encryption'))));

@@ -11,6 +11,7 @@ import type { Knex } from 'knex';
 import { AuditTrail, auditMigrations } from '../../core/audit.js';
 import { ManualClock } from '../../core/clock.js';
 import { openDatabase } from '../../core/database.js';
+import { openKeyReads } from '../../core/key-reads.js';
 import { createTestPostgresDatabase, postgresUnavailable } from '../../core/testing-postgres.js';
 import { CertificateStore } from './certificate-store.js';
 import type { KeySecret } from './key-vault.js';
@@ -69,13 +70,16 @@ async function openEnv(engine: Engine): Promise<{ env: StoreTestEnv; close(): Pr
   }
   const clock = new ManualClock(new Date());
   const audit = new AuditTrail(db, clock);
+  // As the operator runs it: reads by key inline on the SQLite file.
+  const reads = openKeyReads(db);
   const env: StoreTestEnv = {
     engine, db, clock, audit,
-    store: (keySecrets) => new CertificateStore({ db, audit, clock, ...(keySecrets ? { keySecrets } : {}) }),
+    store: (keySecrets) => new CertificateStore({ db, audit, clock, reads, ...(keySecrets ? { keySecrets } : {}) }),
   };
   return {
     env,
     async close() {
+      reads.close();
       await db.destroy();
       await dispose();
     },
