@@ -9,6 +9,7 @@
  *  - relay (bench/relay.ts): submit → sign+encrypt → deliver to a second instance, and
  *    plain inbound acceptance, next to a Postfix pair (bench/postfix.ts) when installed;
  *  - registry, lifecycle, ldap, search: the directory at national size.
+ * First, the machine and two yardsticks of its speed (bench/machine.ts).
  * BENCH_ONLY=<part> runs one part. Sizes: BENCH_MESSAGES (default 2000), BENCH_CONNECTIONS
  * (10), BENCH_SIZE bytes (10240), and each part's own variables.
  */
@@ -20,6 +21,7 @@ import nodemailer from 'nodemailer';
 import { CLI, spawnOperator } from '../conformance-tests/harness.js';
 import { benchCms } from './cms.js';
 import { runLoad } from './load.js';
+import { describeMachine } from './machine.js';
 import { postfixUnavailable } from './postfix.js';
 import { rssOf } from './processes.js';
 import { benchImap } from './imap.js';
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
 
 async function all(): Promise<void> {
   const only = process.env.BENCH_ONLY;
+  describeMachine();
   if (!only || only === 'gateway') await main();
   if (!only || only === 'imap') await benchImap();
   if (!only || only === 'cms') await benchCms();
