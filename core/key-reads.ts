@@ -15,14 +15,13 @@
 import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import { databaseKind } from './database.js';
+import { STATEMENTS_KEPT } from './sqlite-client.js';
 
 export interface KeyReads {
   rows<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
   close(): void;
 }
 
-/** Most statements kept prepared on an inline connection. */
-export const MAX_PREPARED = 256;
 /** Most of the database file an inline connection maps (address space: the pages are the OS's file cache). */
 export const READ_MMAP_BYTES = 4 * 1024 ** 3;
 
@@ -73,7 +72,7 @@ export class InlineSqliteConnection {
   read<T>(sql: string, params: readonly unknown[]): T[] {
     let prepared = this.statements.get(sql);
     if (!prepared) {
-      if (this.statements.size >= MAX_PREPARED) this.statements.delete(this.statements.keys().next().value!);
+      if (this.statements.size >= STATEMENTS_KEPT) this.statements.delete(this.statements.keys().next().value!);
       const numbered = /\?\d/.test(sql);
       prepared = { statement: this.connection.prepare(numbered ? sql.replace(/\?(\d+)/g, '@p$1') : sql), numbered };
       this.statements.set(sql, prepared);

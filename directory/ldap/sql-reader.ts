@@ -17,7 +17,8 @@
 import type { Knex } from 'knex';
 import sqlite3 from 'sqlite3';
 import { databaseKind } from '../../core/database.js';
-import { InlineSqliteConnection, MAX_PREPARED, rawRows, READ_MMAP_BYTES, sqliteFileOf } from '../../core/key-reads.js';
+import { InlineSqliteConnection, rawRows, READ_MMAP_BYTES, sqliteFileOf } from '../../core/key-reads.js';
+import { STATEMENTS_KEPT } from '../../core/sqlite-client.js';
 import { openWalChangeStamp, type ChangeStamp } from './change-stamp.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -113,7 +114,7 @@ class SqliteConnection {
   all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
     let statement = this.statements.get(sql);
     if (!statement) {
-      if (this.statements.size >= MAX_PREPARED) this.evictOldest();
+      if (this.statements.size >= STATEMENTS_KEPT) this.evictOldest();
       // Without a callback, a statement that fails to prepare is an 'error' event nobody listens to: a crash.
       statement = this.connection.prepare(sql, () => { /* its error reaches the all() below */ });
       this.statements.set(sql, statement);
