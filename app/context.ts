@@ -72,7 +72,7 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = await openDatabase({ url: config.database.url, dataDir, migrations: ALL_MIGRATIONS });
   const audit = new AuditTrail(db, clock);
-  // Reads by key on every message: inline on a SQLite file (core/key-reads.ts).
+  // Reads by key on every message: a read-only connection of their own on SQLite (core/key-reads.ts).
   const reads = openKeyReads(db);
   // A successful login is a connection for the lifecycle rules: it republishes a box unpublished for inactivity.
   const mailboxes = new MailboxService({ db, clock, audit, domains: config.operator.domains, auth: config.auth, onConnection: republishOnConnection, reads });
@@ -100,7 +100,7 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
     close: async () => {
       notices.close();
       await smimePool.close();
-      reads.close();
+      await reads.close();
       await db.destroy();
     },
   };

@@ -28,6 +28,8 @@ export interface DatabaseOptions {
 export const SQLITE_FILE = 'hygie.sqlite';
 /** The main connection's page cache, in KiB. */
 const SQLITE_CACHE_KIB = 64 * 1024;
+/** How long a connection waits for another's write lock before failing with SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 export function databaseKind(db: Knex): 'sqlite' | 'postgres' {
   return db.client.config.client === 'pg' ? 'postgres' : 'sqlite';
@@ -70,7 +72,7 @@ function openSqlite(dataDir: string): Knex {
         // WAL with synchronous=FULL: a committed transaction survives a power loss. A page
         // cache of 64 MiB (SQLite's default is 2 MiB) keeps the indexes that mass updates
         // walk — a lifecycle sweep over a million boxes — from being read back again and again.
-        connection.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
+        connection.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS};
           PRAGMA cache_size = ${-SQLITE_CACHE_KIB};`,
           (error) => done(error, connection));
       },

@@ -9,7 +9,7 @@ import { knexKeyReads, openKeyReads, type KeyReads } from './key-reads.js';
 
 let dataDir: string;
 let db: Knex;
-let inline: KeyReads;
+let own: KeyReads;
 
 before(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'hygie-reads-'));
@@ -21,25 +21,25 @@ before(async () => {
       down: (k) => k.schema.dropTable('people'),
     }],
   });
-  inline = openKeyReads(db);
+  own = openKeyReads(db);
 });
 after(async () => {
-  inline.close();
+  await own.close();
   await db.destroy();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('a commit through knex is seen by the next inline read, as through knex itself', async () => {
-  const both = [inline, knexKeyReads(db)];
+test('a commit through knex is seen by the next read on the own connection, as through knex itself', async () => {
+  const both = [own, knexKeyReads(db)];
   for (const reads of both) assert.deepEqual(await reads.rows('SELECT name FROM people WHERE name = ?', ['Anne']), []);
   await db('people').insert({ name: 'Anne', active: true });
   for (const reads of both) assert.deepEqual(await reads.rows('SELECT name FROM people WHERE name = ?', ['Anne']), [{ name: 'Anne' }]);
-  // Uncommitted rows are not seen: the inline connection reads what is committed.
+  // Uncommitted rows are not seen: the read-only connection reads what is committed.
   await db.transaction(async (trx) => {
     await trx('people').insert({ name: 'Bruno', active: false });
-    assert.deepEqual(await inline.rows('SELECT name FROM people WHERE name = ?', ['Bruno']), []);
+    assert.deepEqual(await own.rows('SELECT name FROM people WHERE name = ?', ['Bruno']), []);
   });
-  assert.deepEqual(await inline.rows('SELECT name FROM people WHERE name = ?', ['Bruno']), [{ name: 'Bruno' }]);
+  assert.deepEqual(await own.rows('SELECT name FROM people WHERE name = ?', ['Bruno']), [{ name: 'Bruno' }]);
 });
 
 test('numbered placeholders and booleans bind as through node-sqlite3', async () => {
@@ -47,11 +47,32 @@ test('numbered placeholders and booleans bind as through node-sqlite3', async ()
   const query = 'SELECT name FROM people WHERE (name = ?1 OR name = ?2) AND active = ?3 ORDER BY name';
   const expected = await knexKeyReads(db).rows(query, ['Chloé', 'Anne', true]);
   assert.deepEqual(expected, [{ name: 'Anne' }, { name: 'Chloé' }]);
-  assert.deepEqual(await inline.rows(query, ['Chloé', 'Anne', true]), expected);
-  assert.deepEqual(await inline.rows(query, ['Chloé', 'Anne', false]), []);
+  assert.deepEqual(await own.rows(query, ['Chloé', 'Anne', true]), expected);
+  assert.deepEqual(await own.rows(query, ['Chloé', 'Anne', false]), []);
 });
 
-test('the inline connection cannot write', async () => {
-  await assert.rejects(inline.rows('DELETE FROM people RETURNING id', []), /readonly|read-only/i);
+test('the read-only connection cannot write', async () => {
+  await assert.rejects(own.rows('DELETE FROM people RETURNING id', []), /readonly|read-only/i);
   assert.equal((await db('people').count({ n: '*' }))[0]!.n, 3);
+});
+
+test('reads stay consistent while the writer checkpoints after every commit', async () => {
+  // The read-only connection and knex's writer must share the process's one copy of SQLite:
+  // a second copy would not see this reader's locks and could checkpoint or restart the
+  // WAL under it (core/sqlite-readers.ts).
+  await db.raw('PRAGMA wal_autocheckpoint = 1');
+  try {
+    const [{ n: before }] = await own.rows<{ n: number }>('SELECT COUNT(*) AS n FROM people', []);
+    const reads: Array<Promise<Array<{ n: number }>>> = [];
+    for (let i = 0; i < 200; i++) {
+      await db('people').insert({ name: `Person ${i}`, active: i % 2 === 0 });
+      reads.push(own.rows<{ n: number }>('SELECT COUNT(*) AS n FROM people', []));
+    }
+    const counts = (await Promise.all(reads)).map(([row]) => Number(row!.n));
+    counts.forEach((n, i) => assert.ok(n >= before + i + 1 && n <= before + 200, `read ${i} saw ${n} rows`));
+    const [{ n: after }] = await own.rows<{ n: number }>('SELECT COUNT(*) AS n FROM people', []);
+    assert.equal(after, before + 200);
+  } finally {
+    await db.raw('PRAGMA wal_autocheckpoint = 1000');
+  }
 });

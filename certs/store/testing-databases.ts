@@ -70,7 +70,7 @@ async function openEnv(engine: Engine): Promise<{ env: StoreTestEnv; close(): Pr
   }
   const clock = new ManualClock(new Date());
   const audit = new AuditTrail(db, clock);
-  // As the operator runs it: reads by key inline on the SQLite file.
+  // As the operator runs it: reads by key on a read-only connection of their own on SQLite.
   const reads = openKeyReads(db);
   const env: StoreTestEnv = {
     engine, db, clock, audit,
@@ -79,7 +79,7 @@ async function openEnv(engine: Engine): Promise<{ env: StoreTestEnv; close(): Pr
   return {
     env,
     async close() {
-      reads.close();
+      await reads.close();
       await db.destroy();
       await dispose();
     },
