@@ -14,7 +14,7 @@
  * Target: each sweep under 10 s. Each line splits the sweep into its two parts: the rules
  * (the set-based SQL, one transaction: steps, reminders, notices recorded) and the
  * delivery of the notices recorded (reading each notice with its box's addresses, then
- * marking it delivered and writing it into the box history, a transaction per 1 000). The
+ * marking it delivered and writing it into the box history, a transaction per batch of 5 000). The
  * notifier here only counts: writing the notices into the boxes and sending them out is the
  * gateway's mail delivery, not measured here.
  */

@@ -16,6 +16,14 @@ import { lifecycleDialect, type LifecycleDialect } from './sql.js';
 import { applyStep } from './statements.js';
 import type { LifecycleNotifier, LifecyclePlan, StepCounts, SweepReport } from './types.js';
 
+/**
+ * Measured on the bench's first sweep over a million boxes (414 616 notices, 2 cores):
+ * recording the outcome took 4.0 s in batches of 1 000 and 2.7 s in batches of 5 000 (a
+ * commit and three statements per batch); reading the batches 4.0 s either way. A crash
+ * between a batch's delivery and its bookkeeping sends that batch's notices once more.
+ */
+const DELIVERY_BATCH = 5000;
+
 export interface LifecycleEngineOptions {
   db: Knex;
   clock: Clock;
@@ -23,7 +31,7 @@ export interface LifecycleEngineOptions {
   notifier: LifecycleNotifier;
   rules?: LifecycleRules;
   logger?: Logger;
-  /** Notices handed to the notifier at once (default 1000). */
+  /** Notices handed to the notifier at once, and recorded in one transaction (default DELIVERY_BATCH). */
   deliveryBatchSize?: number;
 }
 
@@ -53,7 +61,7 @@ export class LifecycleEngine {
     this.rules = checkLifecycleRules(options.rules ?? DEFAULT_LIFECYCLE_RULES);
     this.logger = options.logger;
     this.dialect = lifecycleDialect(options.db);
-    this.batchSize = options.deliveryBatchSize ?? 1000;
+    this.batchSize = options.deliveryBatchSize ?? DELIVERY_BATCH;
   }
 
   sweep(options: { dryRun?: boolean } = {}): Promise<SweepReport> {
