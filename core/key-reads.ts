@@ -1,5 +1,6 @@
 /**
- * Reads by key outside any transaction (an address, a box by id, a folder by name): on a
+ * Reads by key outside any transaction (an address, a box by id, a folder by name; also
+ * the lifecycle's batches of notices, read ahead of their bookkeeping): on a
  * SQLite file they run on a read-only connection of their own (core/sqlite-readers.ts),
  * statements kept prepared, so that they neither queue behind the application's one
  * knex connection (a writer's transaction holds it) nor pay knex's per-query overhead;

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { postgresUnavailable } from '../../core/testing-postgres.js';
+import { LifecycleEngine } from './engine.js';
 import { recordConnection, republishOnConnection } from './republish.js';
 import { DEFAULT_LIFECYCLE_RULES, LIFECYCLE_ACTOR, type LifecycleRules } from './rules.js';
 import { DAY, openFixture, PASSWORD, type LifecycleFixture } from './test-fixture.js';
@@ -170,6 +171,28 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(total, { notices: 0, done: 0 });
       assert.deepEqual(fx.notifier.delivered.map((n) => `${n.step} ${n.kind}`), ['unpublish notice', 'unpublish reminder']);
       assert.equal((await fx.engine.plan({ horizonDays: 3650 })).total, 0);
+    });
+
+    it('in small batches, each read ahead of the previous one\'s bookkeeping: every notice once, a refused one left pending', async () => {
+      const fx = await open();
+      const boxes: Array<{ id: number; address: string }> = [];
+      for (let i = 0; i < 7; i++) boxes.push(await silentBox(fx));
+      fx.notifier.refuse.add(boxes[3]!.id);
+      const engine = new LifecycleEngine({ db: fx.db, clock: fx.clock, audit: fx.audit, notifier: fx.notifier, deliveryBatchSize: 2 });
+      fx.clock.set(fx.day(45));
+      const report = await engine.sweep();
+      assert.deepEqual(report.delivery, { delivered: 6, failed: 1, obsolete: 0, postponed: 0, pending: 1 });
+      const deliveredBoxes = fx.notifier.delivered.map((n) => n.mailboxId);
+      assert.deepEqual(deliveredBoxes, boxes.map((b) => b.id).filter((id) => id !== boxes[3]!.id));
+      const ids = fx.notifier.delivered.map((n) => n.id);
+      assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+      const history = await fx.db('mailbox_events').where({ kind: 'notice' }).orderBy('id').select('mailbox_id');
+      assert.deepEqual(history.map((e) => Number(e.mailbox_id)), deliveredBoxes);
+      // The refused notice goes out at the next sweep, once.
+      fx.notifier.refuse.clear();
+      fx.clock.set(fx.day(46));
+      assert.equal((await engine.sweep()).delivery.delivered, 1);
+      assert.equal(fx.notifier.delivered.at(-1)?.mailboxId, boxes[3]!.id);
     });
   });
 }
