@@ -76,3 +76,10 @@ test('reads stay consistent while the writer checkpoints after every commit', as
     await db.raw('PRAGMA wal_autocheckpoint = 1000');
   }
 });
+
+test('a statement that fails to prepare is refused with its error, and the connection reads on', { timeout: 10_000 }, async () => {
+  // node-sqlite3 drops the calls queued on a statement whose prepare failed: they must not wait forever.
+  await assert.rejects(own.rows('SELECT name FROM nowhere', []), /no such table: nowhere/);
+  await assert.rejects(own.rows('SELECT name FROM nowhere', []), /no such table: nowhere/);
+  assert.deepEqual(await own.rows('SELECT name FROM people WHERE name = ?', ['Anne']), [{ name: 'Anne' }]);
+});

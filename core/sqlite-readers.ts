@@ -53,7 +53,7 @@ export class ReadOnlySqlite {
 
 /** One read-only connection and its prepared statements. */
 class SqliteConnection {
-  private readonly statements = new Map<string, sqlite3.Statement>();
+  private readonly statements = new Map<string, Promise<sqlite3.Statement>>();
 
   private constructor(private readonly connection: sqlite3.Database) {}
 
@@ -69,34 +69,54 @@ class SqliteConnection {
     });
   }
 
-  all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      if (this.statements.size >= STATEMENTS_KEPT) this.evictOldest();
-      // Without a callback, a statement that fails to prepare is an 'error' event nobody listens to: a crash.
-      statement = this.connection.prepare(sql, () => { /* its error reaches the all() below */ });
-      this.statements.set(sql, statement);
-    }
-    const prepared = statement;
+  async all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    const statement = await this.statement(sql);
     return new Promise((resolve, reject) => {
-      prepared.all(params as unknown[], (error: Error | null, rows: T[]) => {
+      statement.all(params as unknown[], (error: Error | null, rows: T[]) => {
         if (!error) return resolve(rows);
-        if (this.statements.get(sql) === prepared) this.statements.delete(sql);
+        this.forget(sql, statement);
         reject(error);
       });
     });
   }
 
-  close(): Promise<void> {
-    for (const statement of this.statements.values()) statement.finalize();
+  /**
+   * The statement once prepared. node-sqlite3 reports a failed prepare (a syntax error, or
+   * SQLITE_BUSY while the writer changes the WAL index) only to the prepare's callback and
+   * silently drops the calls queued on that statement: a read issued before the prepare
+   * is known to have succeeded would never be answered.
+   */
+  private statement(sql: string): Promise<sqlite3.Statement> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= STATEMENTS_KEPT) this.evictOldest();
+      statement = new Promise<sqlite3.Statement>((resolve, reject) => {
+        const made = this.connection.prepare(sql, (error) => (error ? reject(error) : resolve(made)));
+      });
+      this.statements.set(sql, statement);
+      statement.catch(() => { if (this.statements.get(sql) === statement) this.statements.delete(sql); });
+    }
+    return statement;
+  }
+
+  private forget(sql: string, statement: sqlite3.Statement): void {
+    void this.statements.get(sql)?.then((kept) => {
+      if (kept !== statement) return;
+      this.statements.delete(sql);
+      statement.finalize();
+    }, () => undefined);
+  }
+
+  async close(): Promise<void> {
+    const statements = [...this.statements.values()];
     this.statements.clear();
-    return new Promise((resolve, reject) => this.connection.close((error) => (error ? reject(error) : resolve())));
+    await Promise.all(statements.map((p) => p.then((s) => new Promise<void>((resolve) => s.finalize(() => resolve())), () => undefined)));
+    await new Promise<void>((resolve, reject) => this.connection.close((error) => (error ? reject(error) : resolve())));
   }
 
   private evictOldest(): void {
-    const [sql, statement] = this.statements.entries().next().value as [string, sqlite3.Statement];
-    statement.finalize();
+    const [sql, statement] = this.statements.entries().next().value as [string, Promise<sqlite3.Statement>];
     this.statements.delete(sql);
+    void statement.then((s) => s.finalize(), () => undefined);
   }
 }
-
