@@ -28,7 +28,7 @@ export interface MailboxServiceOptions {
   domains: OperatorDomains;
   auth: { maxFailures: number; windowSeconds: number };
   onConnection?: ConnectionHook;
-  /** Reads by address or id on every message (inline on SQLite: core/key-reads.ts); knex's pool without it. */
+  /** Reads by address or id on every message (a read-only connection of their own on SQLite: core/key-reads.ts); knex's pool without it. */
   reads?: KeyReads;
 }
 

@@ -75,14 +75,14 @@ export class CandidateSql {
    * their candidate ids after `after`, unordered and unlimited (a few ids at most), to
    * read them with their entries in one statement; `undefined` otherwise.
    */
-  exactIds(kind: EntryKind, items: readonly IndexableItem[], after: number): { sql: string; params: unknown[]; inline: true } | undefined {
+  exactIds(kind: EntryKind, items: readonly IndexableItem[], after: number): { sql: string; params: unknown[] } | undefined {
     if (!this.isKeyLookup(kind, items)) return undefined;
     const arms = dedupe(items.flatMap((item) => this.armsFor(kind, item)!.arms));
-    if (arms.length === 0) return { sql: `(SELECT ${this.dialect === 'postgres' ? 'NULL::int' : 'NULL'} AS id WHERE 1 = 0)`, params: [], inline: true };
+    if (arms.length === 0) return { sql: `(SELECT ${this.dialect === 'postgres' ? 'NULL::int' : 'NULL'} AS id WHERE 1 = 0)`, params: [] };
     const sql = exactIdTexts.get(arms.map((arm) => arm.sql), () => `(${arms.map((arm) => unordered(arm.sql)).join(' UNION ')})`);
     const params: unknown[] = [];
     for (const arm of arms) params.push(...arm.params, after);
-    return { sql, params, inline: true };
+    return { sql, params };
   }
 
   /** True when every lookup is on a unique key (an identifier, an address): a few ids at most, no scan, no text index. */

@@ -96,18 +96,13 @@ export interface ProfessionalParts {
 export interface IdSource {
   sql: string;
   params: readonly unknown[];
-  /** Few ids, found by unique keys or listed: the statement is read inline (see sql-reader.ts). */
-  inline?: boolean;
 }
-
-/** Most ids whose entries are read inline (SqlReader.read); more go off the event loop. */
-const INLINE_IDS = 64;
 
 /** The rows of these entries of one kind, in one statement. */
 export async function readRows(sql: SqlReader, kind: EntryKind, ids: readonly number[], parts: ProfessionalParts): Promise<KindRows> {
   // A JSON array of ids as one bound parameter: one prepared statement whatever their number.
   const list = sql.dialect === 'postgres' ? '(SELECT value::int AS id FROM json_array_elements_text(?::json))' : '(SELECT value AS id FROM json_each(?))';
-  return (await readKind(sql, kind, { sql: list, params: [JSON.stringify(ids)], inline: ids.length <= INLINE_IDS }, parts)).rows;
+  return (await readKind(sql, kind, { sql: list, params: [JSON.stringify(ids)] }, parts)).rows;
 }
 
 /**
@@ -124,7 +119,7 @@ export async function readKind(sql: SqlReader, kind: EntryKind, ids: IdSource, p
   const params: unknown[] = [];
   for (let i = 0; i < statement.idOccurrences; i++) params.push(...ids.params);
   for (const also of alsoIds) params.push(...also.params);
-  const [row] = await (ids.inline ? sql.read<Record<string, unknown>>(statement.text, params) : sql.all<Record<string, unknown>>(statement.text, params));
+  const [row] = await sql.all<Record<string, unknown>>(statement.text, params);
   const idsOf = (value: unknown) => (parse(value) as unknown[]).map(Number).sort((a, b) => a - b);
   const sets: Record<string, Array<Record<string, unknown>>> = {};
   for (const [name, set] of Object.entries(statement.sets)) sets[name] = decode(row?.[name], set.columns);

@@ -160,7 +160,7 @@ export class EntrySource {
   /** The id of the entry of `kind` named by this RDN value, if it exists (visible or not). */
   async findId(kind: EntryKind, value: string): Promise<number | undefined> {
     const first = async (sql: string, ...params: unknown[]) => {
-      const [row] = await this.sql.read<{ id: number }>(sql, params);
+      const [row] = await this.sql.all<{ id: number }>(sql, params);
       return row ? Number(row.id) : undefined;
     };
     switch (kind) {

@@ -3,12 +3,9 @@
  * to the database file (core/sqlite-readers.ts), statements kept prepared, off the
  * application's one knex connection; on PostgreSQL the queries go through knex's pool.
  *
- * Two kinds of reads: `all` may scan (text index, LIKE); `read` fetches by unique keys or
- * by ids, bounded work. Both run on the read-only connections today; the distinction
- * stays in the interface because it is what a faster path for bounded reads needs. (An
- * inline better-sqlite3 connection served `read` for a while, 2.5 times cheaper per
- * lookup, until it turned out that two copies of SQLite in one process do not see each
- * other's locks: see core/sqlite-readers.ts.)
+ * (An inline better-sqlite3 connection served the reads by key for a while, 2.5 times
+ * cheaper per lookup, until it turned out that two copies of SQLite in one process do not
+ * see each other's locks: see core/sqlite-readers.ts.)
  */
 import type { Knex } from 'knex';
 import { databaseKind } from '../../core/database.js';
@@ -20,16 +17,13 @@ export type SqlDialect = 'sqlite' | 'postgres';
 
 export interface SqlReader {
   readonly dialect: SqlDialect;
-  /** A statement that may scan. */
   all<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
-  /** A statement reading by unique keys or listed ids (bounded work). */
-  read<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
   /** What tells, without a query, that the database changed (SQLite files only). */
   openChangeStamp(): ChangeStamp | undefined;
   close(): Promise<void>;
 }
 
-/** Read-only connections: statements that scan and reads by key share them. */
+/** Read-only connections: two let reads overlap. */
 const READERS = 2;
 
 export async function openSqlReader(db: Knex): Promise<SqlReader> {
@@ -47,10 +41,6 @@ class SqliteReader implements SqlReader {
     return this.connections.all<T>(sql, params);
   }
 
-  read<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    return this.connections.all<T>(sql, params);
-  }
-
   openChangeStamp(): ChangeStamp | undefined {
     return openWalChangeStamp(this.filename);
   }
@@ -65,10 +55,6 @@ class KnexReader implements SqlReader {
 
   all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
     return rawRows<T>(this.db, sql, params);
-  }
-
-  read<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    return this.all<T>(sql, params);
   }
 
   openChangeStamp(): undefined {
