@@ -34,7 +34,7 @@ export async function summariesOf(db: Knex | Knex.Transaction, rows: MailboxRow[
   return summariesWith(rows, await db('addresses').whereIn('mailbox_id', rows.map((r) => r.id)).orderBy('id'));
 }
 
-/** One box by id, read by key (inline on SQLite). */
+/** One box by id, read by key (core/key-reads.ts). */
 export async function mailboxById(reads: KeyReads, id: number): Promise<MailboxSummary | undefined> {
   const rows = await reads.rows<MailboxRow>('SELECT * FROM mailboxes WHERE id = ?', [id]);
   if (rows.length === 0) return undefined;

@@ -40,7 +40,7 @@ export interface CertificateStoreOptions {
    * None: keys are stored clear (PKCS#8), and can be sealed later with resealPrivateKeys.
    */
   keySecrets?: readonly KeySecret[];
-  /** Reads by key on every message (inline on SQLite: core/key-reads.ts); knex's pool without it. */
+  /** Reads by key on every message (a read-only connection of their own on SQLite: core/key-reads.ts); knex's pool without it. */
   reads?: KeyReads;
 }
 

@@ -42,7 +42,7 @@ export interface KnexMessageStoreOptions {
   quotaBytes?: number;
   /** Where `AppendOptions.audit` records go. */
   audit?: AuditTrail;
-  /** Reads by key on every message (inline on SQLite: core/key-reads.ts); knex's pool without it. */
+  /** Reads by key on every message (a read-only connection of their own on SQLite: core/key-reads.ts); knex's pool without it. */
   reads?: KeyReads;
 }
 
