@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Clock } from './clock.js';
 import { toIso, type Migration } from './database.js';
-import { WriteBatcher } from './write-batcher.js';
+import { insertInCommit, WriteBatcher } from './write-batcher.js';
 
 export type AuditOutcome = 'success' | 'failure';
 
@@ -77,7 +77,7 @@ export class AuditTrail {
   async record(event: AuditEvent, trx?: Knex.Transaction): Promise<void> {
     const row = this.rowOf(event);
     if (trx) {
-      await trx('audit_events').insert(row);
+      await insertInCommit(trx, 'audit_events', row);
       return;
     }
     if (!this.pending) {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Knex } from 'knex';
 import { openDatabase } from './database.js';
-import { WriteBatcher } from './write-batcher.js';
+import { insertInCommit, WriteBatcher } from './write-batcher.js';
 
 let dataDir: string;
 let db: Knex;
@@ -52,4 +52,52 @@ test('writes submitted together commit in one transaction', async () => {
   })));
   assert.equal(transactions.size, 1);
   assert.equal((await db('items').where('n', '>=', 100)).length, 10);
+});
+
+/** The INSERT statements knex sends into `table` while `work` runs. */
+async function insertsInto<T>(table: string, work: () => Promise<T>): Promise<{ result: T; statements: number }> {
+  let statements = 0;
+  const count = (query: { sql: string }): void => { if (new RegExp(`^insert into [\`"]${table}[\`"]`, 'i').test(query.sql)) statements++; };
+  db.on('query', count);
+  try {
+    return { result: await work(), statements };
+  } finally {
+    db.off('query', count);
+  }
+}
+
+test('rows held by the jobs of a group commit are written in one statement per table, before the commit', async () => {
+  const batcher = new WriteBatcher(db);
+  const { result: seenBeforeCommit, statements } = await insertsInto('items', () => Promise.all(Array.from({ length: 12 }, (_, n) => batcher.run(async (trx) => {
+    await insertInCommit(trx, 'items', { n: 200 + n });
+    // Held, not yet written: the job must not count on reading it back.
+    return (await trx('items').where({ n: 200 + n })).length;
+  }))));
+  assert.equal(statements, 1);
+  assert.deepEqual(seenBeforeCommit, Array.from({ length: 12 }, () => 0));
+  assert.deepEqual((await db('items').where('n', '>=', 200).where('n', '<', 300).orderBy('n')).map((row: { n: number }) => row.n), Array.from({ length: 12 }, (_, n) => 200 + n));
+});
+
+test('a held row that fails fails its own job alone, and the others are written', async () => {
+  const batcher = new WriteBatcher(db);
+  const results = await Promise.allSettled(Array.from({ length: 8 }, (_, n) => batcher.run(async (trx) => {
+    // Job 5 holds a row colliding with job 2's: the batch's insert fails, the replay pins it on job 5.
+    await insertInCommit(trx, 'items', { n: n === 5 ? 302 : 300 + n });
+    return n;
+  })));
+  assert.deepEqual(results.map((r) => r.status), results.map((_, n) => (n === 5 ? 'rejected' : 'fulfilled')));
+  assert.match(String((results[5] as PromiseRejectedResult).reason), /UNIQUE constraint failed: items\.n/);
+  assert.deepEqual((await db('items').where('n', '>=', 300).where('n', '<', 400).orderBy('n')).map((row: { n: number }) => row.n), [300, 301, 302, 303, 304, 306, 307]);
+});
+
+test('held rows may skip keys already there or held by another job; outside a group commit they are written at once', async () => {
+  const batcher = new WriteBatcher(db);
+  await db('items').insert({ n: 400 });
+  await Promise.all([400, 401, 401, 402].map((n) => batcher.run((trx) => insertInCommit(trx, 'items', { n }, { ignoreConflictOn: 'n' }))));
+  assert.deepEqual((await db('items').where('n', '>=', 400).where('n', '<', 500).orderBy('n')).map((row: { n: number }) => row.n), [400, 401, 402]);
+  await db.transaction(async (trx) => {
+    await insertInCommit(trx, 'items', [{ n: 410 }, { n: 411 }]);
+    assert.equal((await trx('items').whereIn('n', [410, 411])).length, 2);
+    await assert.rejects(insertInCommit(trx, 'items', { n: 410 }), /UNIQUE constraint failed/);
+  });
 });

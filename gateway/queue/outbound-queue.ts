@@ -14,7 +14,7 @@ import type { AuditTrail } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
 import { databaseKind, toIso } from '../../core/database.js';
 import { HygieError } from '../../core/errors.js';
-import { WriteBatcher } from '../../core/write-batcher.js';
+import { insertInCommit, WriteBatcher } from '../../core/write-batcher.js';
 import { MessageBlobs } from '../store/message-blobs.js';
 import { DEFAULT_BACKOFF, retryDelaySeconds, type BackoffPolicy } from './backoff.js';
 
@@ -130,7 +130,7 @@ export class OutboundQueue {
         dsn_ret: input.dsn?.ret ?? null, dsn_envid: input.dsn?.envid ?? null,
       }).returning('id');
       const messageRowId = Number(typeof row === 'object' ? row.id : row);
-      await t('outbound_recipients').insert(input.recipients.map((r) => ({
+      await insertInCommit(t, 'outbound_recipients', input.recipients.map((r) => ({
         message_row_id: messageRowId, recipient: r.address, domain: domainOf(r.address), status: 'queued', attempts: 0,
         next_attempt_at: toIso(now), dsn_notify: r.notify?.join(',') ?? null, dsn_orcpt: r.orcpt ?? null,
       })));

@@ -12,7 +12,7 @@ import type { Clock } from '../../core/clock.js';
 import { databaseKind, toBoolean, toIso } from '../../core/database.js';
 import { HygieError } from '../../core/errors.js';
 import { knexKeyReads, type KeyReads } from '../../core/key-reads.js';
-import { WriteBatcher } from '../../core/write-batcher.js';
+import { insertInCommit, WriteBatcher } from '../../core/write-batcher.js';
 import { MessageBlobs } from './message-blobs.js';
 import { indexMessage, type MessageIndex } from './message-index.js';
 import type {
@@ -327,12 +327,13 @@ export class KnexMessageStore implements MessageStore {
     }, ['uid_next', 'uid_validity', 'highest_modseq']);
     const modseq = Number(folder.highest_modseq);
     const uid = Number(folder.uid_next) - 1;
-    await trx('messages').insert({
+    // Written with the group commit's other new rows (write-batcher.ts): nothing here reads them back.
+    await insertInCommit(trx, 'messages', {
       folder_id: folderId, uid, modseq, flags: row.flags.join(' '), internal_date: row.internal_date, size: row.size,
       blob_id: row.blob_id, subject: row.subject, from_text: row.from_text, message_id: row.message_id, sent_at: row.sent_at,
       envelope: row.envelope ?? null, body_structure: row.body_structure ?? null,
     });
-    await trx('message_changes').insert({ folder_id: folderId, modseq, uid, kind: 'exists', flags: null });
+    await insertInCommit(trx, 'message_changes', { folder_id: folderId, modseq, uid, kind: 'exists', flags: null });
     return { uid, uidValidity: Number(folder.uid_validity), change: { kind: 'exists', folderId, uid, modseq } };
   }
 
@@ -557,7 +558,7 @@ async function selectByUids(db: Knex | Knex.Transaction, folderId: number, uids:
 }
 
 async function saveTexts(trx: Knex.Transaction, blobId: string, index: MessageIndex): Promise<void> {
-  await trx('message_texts').insert({ blob_id: blobId, header_text: index.headerText, body_text: index.bodyText }).onConflict('blob_id').ignore();
+  await insertInCommit(trx, 'message_texts', { blob_id: blobId, header_text: index.headerText, body_text: index.bodyText }, { ignoreConflictOn: 'blob_id' });
 }
 
 function splitFlags(text: string | null): string[] {

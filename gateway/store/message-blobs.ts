@@ -12,6 +12,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Migration } from '../../core/database.js';
+import { insertInCommit } from '../../core/write-batcher.js';
 
 /** Shared by the store's and the queue's migrations (the first to run creates the table). */
 export const messageBlobsMigration: Migration = {
@@ -54,7 +55,7 @@ export class MessageBlobs {
   /** Adds the body in the caller's transaction (kept once if already there); returns its id. */
   async put(trx: Knex.Transaction, content: Buffer): Promise<string> {
     const id = MessageBlobs.idOf(content);
-    await trx('message_blobs').insert({ id, content }).onConflict('id').ignore();
+    await insertInCommit(trx, 'message_blobs', { id, content }, { ignoreConflictOn: 'id' });
     this.remember(id, content);
     return id;
   }
