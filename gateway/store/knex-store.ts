@@ -271,7 +271,6 @@ export class KnexMessageStore implements MessageStore {
       const target = await trx('folders').where({ id: targetFolderId }).first('uid_validity', 'mailbox_id');
       if (!target) throw new Error(`no folder ${targetFolderId}`);
       const rows = uids.length === 0 ? [] : await selectByUids(trx, folderId, uids, '*');
-      await this.checkQuota(trx, Number(target.mailbox_id), rows.reduce((sum, row) => sum + Number(row.size), 0));
       const changes: FolderChange[] = [];
       const mapping: Array<{ from: number; to: number }> = [];
       for (const row of rows) {
@@ -298,7 +297,6 @@ export class KnexMessageStore implements MessageStore {
     return this.write(async (trx) => {
       const changes: FolderChange[] = [];
       const result: AppendResult[] = [];
-      for (const mailboxId of new Set(targets.map((t) => t.mailboxId))) await this.checkQuota(trx, mailboxId, raw.length);
       if (options.audit) await this.audit?.record(options.audit, trx);
       await this.blobs.put(trx, raw);
       await saveTexts(trx, blobId, index);
@@ -318,13 +316,21 @@ export class KnexMessageStore implements MessageStore {
     return result;
   }
 
-  /** One new message row (next UID, new modseq) and its journal entry. */
+  /**
+   * One new message row (next UID, new modseq) and its journal entry, refused if it would
+   * take the box past its quota. The quota is checked by the statement that counts the
+   * message in its folder, so a delivery costs one statement before its held rows.
+   */
   private async insertRow(trx: Knex.Transaction, folderId: number, row: MessageRowFields): Promise<{ uid: number; uidValidity: number; change: FolderChange }> {
     // UPDATE … RETURNING (SQLite ≥ 3.35, PostgreSQL): the new counters without a second statement.
-    const [folder] = await trx('folders').where({ id: folderId }).update({
-      uid_next: trx.raw('uid_next + 1'), highest_modseq: trx.raw('highest_modseq + 1'), message_count: trx.raw('message_count + 1'),
-      total_size: trx.raw('total_size + ?', [Number(row.size)]),
-    }, ['uid_next', 'uid_validity', 'highest_modseq']);
+    const [folder] = await trx('folders').where({ id: folderId })
+      .whereRaw(`(SELECT coalesce(sum(f.total_size), 0) FROM folders f WHERE f.mailbox_id = folders.mailbox_id) + ?
+        <= coalesce((SELECT q.storage_limit FROM mailbox_quotas q WHERE q.mailbox_id = folders.mailbox_id), ?)`, [Number(row.size), this.quotaBytes])
+      .update({
+        uid_next: trx.raw('uid_next + 1'), highest_modseq: trx.raw('highest_modseq + 1'), message_count: trx.raw('message_count + 1'),
+        total_size: trx.raw('total_size + ?', [Number(row.size)]),
+      }, ['uid_next', 'uid_validity', 'highest_modseq']);
+    if (!folder) await this.refuseOverQuota(trx, folderId, Number(row.size));
     const modseq = Number(folder.highest_modseq);
     const uid = Number(folder.uid_next) - 1;
     // Written with the group commit's other new rows (write-batcher.ts): nothing here reads them back.
@@ -470,13 +476,13 @@ export class KnexMessageStore implements MessageStore {
     return { usedBytes: Number(totals?.used ?? 0), messages: Number(totals?.messages ?? 0), limitBytes: own === null || own === undefined ? this.quotaBytes : Number(own) };
   }
 
-  /** Refuses a write that would take a box past its limit; runs inside the write's transaction. */
-  private async checkQuota(trx: Knex.Transaction, mailboxId: number, adding: number): Promise<void> {
-    if (adding === 0) return;
+  /** Why a message could not be counted in `folderId`: the folder is gone, or the box is full. */
+  private async refuseOverQuota(trx: Knex.Transaction, folderId: number, adding: number): Promise<never> {
+    const folder = await trx('folders').where({ id: folderId }).first('mailbox_id');
+    if (!folder) throw new Error(`no folder ${folderId}`);
+    const mailboxId = Number(folder.mailbox_id);
     const usage = await this.usage(trx, mailboxId);
-    if (usage.usedBytes + adding > usage.limitBytes) {
-      throw new HygieError('MAILBOX_FULL', `mailbox ${mailboxId} uses ${usage.usedBytes} of ${usage.limitBytes} bytes`);
-    }
+    throw new HygieError('MAILBOX_FULL', `mailbox ${mailboxId} uses ${usage.usedBytes} of ${usage.limitBytes} bytes, ${adding} more refused`);
   }
 
   private emit(changes: readonly FolderChange[]): void {
