@@ -8,7 +8,7 @@
  * One statement shape per table and mode, prepared once and reused for the whole file.
  */
 import { differs, jsonText, type SqlRunner } from './sql.js';
-import { valuesSql, type TableSpec } from './tables.js';
+import { rowForEngine, valuesSql, type TableSpec } from './tables.js';
 
 export interface ImportStamp {
   importId: number;
@@ -32,7 +32,7 @@ export class UpsertWriter {
   /** Rows are arrays of strings, ids or nulls: the values of the table's columns in order, lookup columns left out. */
   async upsert(table: TableSpec, rows: ReadonlyArray<readonly unknown[]>, mode: UpsertMode = 'replace'): Promise<void> {
     for (let offset = 0; offset < rows.length; offset += MAX_ROWS) {
-      await this.runner.run(this.statement(table, mode), [this.runner.json(slice(rows, offset))]);
+      await this.runner.run(this.statement(table, mode), [this.runner.json(slice(table, rows, offset, this.runner.engine))]);
     }
   }
 
@@ -40,7 +40,7 @@ export class UpsertWriter {
   async upsertReturningIds(table: TableSpec, rows: ReadonlyArray<readonly unknown[]>, key: string): Promise<Map<string, number>> {
     const ids = new Map<string, number>();
     for (let offset = 0; offset < rows.length; offset += MAX_ROWS) {
-      const written = await this.runner.all<Record<string, unknown>>(this.statement(table, 'replace', key), [this.runner.json(slice(rows, offset))]);
+      const written = await this.runner.all<Record<string, unknown>>(this.statement(table, 'replace', key), [this.runner.json(slice(table, rows, offset, this.runner.engine))]);
       for (const row of written) ids.set(row[key] as string, Number(row.id));
     }
     return ids;
@@ -59,8 +59,9 @@ export class UpsertWriter {
   }
 }
 
-function slice<T>(rows: readonly T[], offset: number): readonly T[] {
-  return offset === 0 && rows.length <= MAX_ROWS ? rows : rows.slice(offset, offset + MAX_ROWS);
+function slice(table: TableSpec, rows: ReadonlyArray<readonly unknown[]>, offset: number, engine: SqlRunner['engine']): ReadonlyArray<readonly unknown[]> {
+  const part = offset === 0 && rows.length <= MAX_ROWS ? rows : rows.slice(offset, offset + MAX_ROWS);
+  return part.map((row) => rowForEngine(table, row, engine));
 }
 
 /**
