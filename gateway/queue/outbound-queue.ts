@@ -192,13 +192,16 @@ export class OutboundQueue {
   async markDelivered(recipientIds: readonly number[], record: AttemptRecord): Promise<void> {
     if (recipientIds.length === 0) return;
     const now = toIso(this.clock.now());
-    await this.batcher.run((trx) => trx('outbound_recipients').whereIn('id', recipientIds).update({
-      status: 'delivered', final_at: now, last_attempt_at: now, last_error: null, lease_owner: null, lease_until: null,
-      attempts: trx.raw('attempts + 1'),
-    }));
-    await this.audit.record({
-      action: 'queue.delivered', outcome: 'success', actor: 'system', subject: record.messageId ?? undefined,
-      details: { route: record.route, recipients: record.recipients, remoteMta: record.remoteMta ?? null, response: record.response },
+    // The delivery and its record commit together: one group commit, and never one without the other.
+    await this.batcher.run(async (trx) => {
+      await trx('outbound_recipients').whereIn('id', recipientIds).update({
+        status: 'delivered', final_at: now, last_attempt_at: now, last_error: null, lease_owner: null, lease_until: null,
+        attempts: trx.raw('attempts + 1'),
+      });
+      await this.audit.record({
+        action: 'queue.delivered', outcome: 'success', actor: 'system', subject: record.messageId ?? undefined,
+        details: { route: record.route, recipients: record.recipients, remoteMta: record.remoteMta ?? null, response: record.response },
+      }, trx);
     });
   }
 
