@@ -68,6 +68,12 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       assert.ok(peer.received[0]!.raw.includes(Buffer.from('Corps du message')));
       const entries = await queue.list();
       assert.deepEqual(entries.map((e) => [e.recipient, e.status]), [['a@peer.test', 'delivered'], ['nobody@peer.test', 'failed']]);
+      // Each outcome is in the audit trail, with the message and the recipients it concerns.
+      const records = await new AuditTrail(db, clock).list({ subject: '<m1@esante-demo.test>' });
+      const delivered = records.find((r) => r.action === 'queue.delivered');
+      assert.deepEqual(delivered?.details.recipients, ['a@peer.test']);
+      assert.equal(delivered?.outcome, 'success');
+      assert.deepEqual(records.find((r) => r.action === 'queue.failed')?.details.recipients, ['nobody@peer.test']);
       assert.equal(dsns.length, 1);
       assert.equal(dsns[0]!.to, 'dr.house@esante-demo.test');
       assert.match(dsns[0]!.raw, /Content-Type: multipart\/report; report-type=delivery-status/);
