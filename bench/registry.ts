@@ -3,7 +3,7 @@
  * national size (2 500 000 lines; target under 60 s with a peak RSS under 300 MB) and an
  * Extraction_Correspondance_MSSante file of 600 000 lines (target under 15 s), each
  * imported into a fresh SQLite database by a child process — `hygie registry import`'s
- * own code path — whose peak RSS is read from its own resource usage. The files are
+ * own code path — whose peak RSS is its own high-water mark (VmHWM). The files are
  * generated first (not timed). Sizes: BENCH_REGISTRY_LINES, BENCH_MSS_LINES.
  */
 import { spawn } from 'node:child_process';
@@ -18,6 +18,7 @@ import { systemClock } from '../core/clock.js';
 import { openDatabase } from '../core/database.js';
 import { RegistryService, type ImportResult } from '../directory/registry/index.js';
 import { writeSyntheticMssante, writeSyntheticPersonneActivite } from '../directory/registry/synthetic.js';
+import { peakRssOf } from './processes.js';
 import { line, mib } from './stats.js';
 
 const PERSONNE_ACTIVITE_LINES = Number(process.env.BENCH_REGISTRY_LINES ?? 2_500_000);
@@ -55,9 +56,24 @@ async function child(file: string, dataDir: string): Promise<void> {
     if (!result || result.status !== 'done') throw new Error(`import failed: ${result?.error}`);
     const usage = process.resourceUsage();
     const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
-    process.stdout.write(JSON.stringify({ result, maxRss: usage.maxRSS * 1024, cpuSeconds } satisfies ChildReport));
+    process.stdout.write(JSON.stringify({ result, maxRss: ownPeakRss(usage), cpuSeconds } satisfies ChildReport));
   } finally {
     await db.destroy();
+  }
+}
+
+/**
+ * This process's own peak resident memory, in bytes. Linux carries the peak of the memory
+ * a process had before exec into getrusage's maxrss, and a child spawned by a large bench
+ * process shares its parent's memory until exec: getrusage then reports the parent's peak
+ * (seen: 745 MiB for an import whose own peak was 210). VmHWM is the peak of the process's
+ * own memory since exec; getrusage is only the fallback where /proc is missing.
+ */
+function ownPeakRss(usage: NodeJS.ResourceUsage): number {
+  try {
+    return peakRssOf(process.pid);
+  } catch {
+    return usage.maxRSS * 1024;
   }
 }
 
