@@ -56,9 +56,6 @@ export const auditMigrations: Migration[] = [{
 
 type AuditRow = Record<'at' | 'action' | 'outcome' | 'actor' | 'subject' | 'channel' | 'remote_address' | 'details', string | null>;
 
-/** 8 columns each: well under SQLite's and PostgreSQL's limits on bound parameters. */
-const ROWS_PER_INSERT = 100;
-
 export class AuditTrail {
   private readonly writes: WriteBatcher;
 
@@ -84,7 +81,8 @@ export class AuditTrail {
       const rows: AuditRow[] = [];
       const written = this.writes.run(async (batch) => {
         if (this.pending?.rows === rows) this.pending = undefined; // later records start the next group
-        for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) await batch('audit_events').insert(rows.slice(start, start + ROWS_PER_INSERT));
+        // With the records other jobs of the commit hold: all of a commit's records are written in job order.
+        await insertInCommit(batch, 'audit_events', rows);
       });
       this.pending = { rows, written };
     }

@@ -252,7 +252,12 @@ export class KnexMessageStore implements MessageStore {
   }
 
   async changesSince(folderId: number, sinceModseq: number): Promise<FolderChange[]> {
-    const rows = await this.db('message_changes').where({ folder_id: folderId }).where('modseq', '>', sinceModseq).orderBy('id');
+    // In modseq order, the order the changes happened in: within one group commit, rows held
+    // for the end of the batch (a delivery's, write-batcher.ts) get ids after the rows of
+    // later jobs. A reader going by id could take a later modseq as its position and then
+    // never be told of the delivery (an IMAP session stopping at an expunge, say).
+    const rows = await this.db('message_changes').where({ folder_id: folderId }).where('modseq', '>', sinceModseq)
+      .orderBy([{ column: 'modseq' }, { column: 'id' }]);
     return rows.map((row): FolderChange => {
       const base = { folderId, uid: Number(row.uid), modseq: Number(row.modseq) };
       if (row.kind === 'flags') return { kind: 'flags', ...base, flags: splitFlags(row.flags) };
