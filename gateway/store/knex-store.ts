@@ -53,12 +53,6 @@ export class MessageNotFoundError extends Error {
   }
 }
 
-/** A folder a new message goes to, with the box whose quota it counts against. */
-interface CopyTarget {
-  folderId: number;
-  mailboxId: number;
-}
-
 export class KnexMessageStore implements MessageStore {
   private readonly db: Knex;
   private readonly reads: KeyReads;
@@ -181,12 +175,12 @@ export class KnexMessageStore implements MessageStore {
     if (found.special_use === '\\Sent' && found.same_message_uid !== null) {
       return { folderId: Number(found.id), uidValidity: Number(found.uid_validity), uid: Number(found.same_message_uid) };
     }
-    const [result] = await this.insertCopies([{ folderId: Number(found.id), mailboxId }], raw, options);
+    const [result] = await this.insertCopies([Number(found.id)], raw, options);
     return result as AppendResult;
   }
 
   async deliver(mailboxIds: readonly number[], raw: Buffer, options: AppendOptions = {}): Promise<AppendResult[]> {
-    const targets: CopyTarget[] = [];
+    const inboxIds: number[] = [];
     for (const mailboxId of new Set(mailboxIds)) {
       let inboxId = this.inboxes.get(mailboxId);
       if (inboxId === undefined) {
@@ -195,9 +189,9 @@ export class KnexMessageStore implements MessageStore {
         inboxId = inbox.id;
         this.inboxes.set(mailboxId, inboxId);
       }
-      targets.push({ folderId: inboxId, mailboxId });
+      inboxIds.push(inboxId);
     }
-    return this.insertCopies(targets, raw, options);
+    return this.insertCopies(inboxIds, raw, options);
   }
 
   async updateFlags(folderId: number, uids: readonly number[], flags: readonly string[], mode: FlagUpdateMode): Promise<MessageSummary[]> {
@@ -288,7 +282,7 @@ export class KnexMessageStore implements MessageStore {
   }
 
   /** Writes the body once, then one message row per folder, all in one transaction. */
-  private async insertCopies(targets: readonly CopyTarget[], raw: Buffer, options: AppendOptions): Promise<AppendResult[]> {
+  private async insertCopies(folderIds: readonly number[], raw: Buffer, options: AppendOptions): Promise<AppendResult[]> {
     const blobId = MessageBlobs.idOf(raw);
     const index = indexMessage(raw);
     const summary = index.summary;
@@ -305,7 +299,7 @@ export class KnexMessageStore implements MessageStore {
       if (options.audit) await this.audit?.record(options.audit, trx);
       await this.blobs.put(trx, raw);
       await saveTexts(trx, blobId, index);
-      for (const { folderId } of targets) {
+      for (const folderId of folderIds) {
         const { uid, uidValidity, change } = await this.insertRow(trx, folderId, row);
         changes.push(change);
         result.push({ folderId, uidValidity, uid });
