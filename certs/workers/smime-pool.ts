@@ -173,8 +173,8 @@ export class SmimePool implements SmimeOperations {
   private start(): PoolWorker {
     // The worker inherits the process's flags, but --input-type (a script given with -e) would
     // stop it loading its file, and Node refuses to start a worker with the process-wide
-    // --perf-* profiling flags (so that `perf` can still profile an operator).
-    const execArgv = process.execArgv.filter((flag) => !/^--(input-type|perf-)/.test(flag));
+    // profiling flags --prof and --perf-* (so that an operator can still be profiled).
+    const execArgv = process.execArgv.filter((flag) => !/^--(input-type|perf-|prof$)/.test(flag));
     const thread = new Worker(WORKER_URL, { workerData: { cacheSize: this.cacheSize }, execArgv });
     thread.unref();
     const outbox = new Outbox<JobRequest>((requests, transfers) => thread.postMessage(requests, transfers));
