@@ -68,6 +68,16 @@ export class SmtpDialog {
     this.socket.destroy();
   }
 
+  /** Sends bytes without waiting for a reply: a message cut off in the middle. */
+  write(text: string): void {
+    this.socket.write(text);
+  }
+
+  /** Drops the connection with a TCP reset, as a peer that crashed or was killed does. */
+  reset(): void {
+    this.socket.resetAndDestroy();
+  }
+
   /** Resolves when the server closes the connection. */
   closed(): Promise<void> {
     return new Promise((resolve) => {

@@ -111,6 +111,39 @@ describe('SMTP submission and MX', () => {
     assert.ok(messages.some((m) => m.subject === 'Avis'));
   });
 
+  test('a peer resetting its connection in the middle of a transaction takes nothing down and leaves nothing stored', async () => {
+    const inbox = await operator.context.store.getFolder(doctor.id, 'INBOX');
+    const count = async (): Promise<number> => (await operator.context.store.listMessages(inbox!.id)).length;
+    const before = await count();
+    for (const stage of ['after RCPT', 'in DATA']) {
+      const { dialog } = await SmtpDialog.connect(operator.ports.smtp);
+      await dialog.command('EHLO mx.other-operator.test');
+      assert.equal((await dialog.command('MAIL FROM:<dr.x@hopital.other.test>')).code, 250);
+      assert.equal((await dialog.command(`RCPT TO:<${address(doctor, 'mssante')}>`)).code, 250);
+      if (stage === 'in DATA') {
+        assert.equal((await dialog.command('DATA')).code, 354);
+        dialog.write('From: <dr.x@hopital.other.test>\r\nSubject: coupé\r\n\r\nLe début du compte rendu');
+      }
+      dialog.reset();
+    }
+    // The reset during the envelope reaches smtp-server as a socket error (it used to be an
+    // uncaught exception that stopped the operator); the one in DATA ends the message stream.
+    const logged = (): boolean => operator.logs.some((l) => /connection error channel=mx/.test(l) && /ECONNRESET/.test(l));
+    for (let waited = 0; !logged() && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(logged(), operator.logs.slice(-5).join('\n'));
+    // Still serving: the next message is accepted and stored, the cut one is not.
+    const { dialog } = await SmtpDialog.connect(operator.ports.smtp);
+    await dialog.command('EHLO mx.other-operator.test');
+    await dialog.command('MAIL FROM:<dr.x@hopital.other.test>');
+    await dialog.command(`RCPT TO:<${address(doctor, 'mssante')}>`);
+    await dialog.command('DATA');
+    assert.equal((await dialog.data('From: <dr.x@hopital.other.test>\nSubject: entier\n\nLe compte rendu complet.\n')).code, 250);
+    dialog.close();
+    assert.equal(await count(), before + 1);
+    const subjects = (await operator.context.store.listMessages(inbox!.id)).map((m) => m.subject);
+    assert.ok(subjects.includes('entier') && !subjects.includes('coupé'));
+  });
+
   test('an oversized message is refused with 552 and a malformed one with 554 5.6.0, the session stays usable', async () => {
     const { dialog } = await SmtpDialog.connect(operator.ports.smtp);
     await dialog.command('EHLO mx.other-operator.test');

@@ -143,6 +143,8 @@ export class WebmailServer {
     this.server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createHttpServer(listener);
     this.server.requestTimeout = 30_000;
     this.server.headersTimeout = 20_000;
+    // A listener error after the start (EMFILE on accept, say) is logged; unhandled it would stop the operator.
+    this.server.on('error', (error) => this.logger.error('webmail listener error', { error }));
   }
 
   /** Starts listening; resolves with the port actually bound (useful with port 0). */

@@ -54,6 +54,8 @@ export class OperatorApiServer {
       (request, response) => void this.handle(request, response));
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 60_000;
+    // A listener error after the start (EMFILE on accept, say) is logged; unhandled it would stop the operator.
+    this.server.on('error', (error) => options.logger.error('operator API listener error', { error }));
   }
 
   listen(port: number, host: string): Promise<number> {

@@ -64,7 +64,7 @@ export class SmtpFrontEnd {
 
   private createServer(channel: IntakeChannel): SMTPServer {
     const submission = channel === 'submission';
-    return new SMTPServer({
+    const server = new SMTPServer({
       name: this.options.hostname,
       banner: submission ? 'Hygie submission service' : 'Hygie ESMTP',
       key: this.options.tls.key,
@@ -92,6 +92,14 @@ export class SmtpFrontEnd {
       onRcptTo: (address, session, callback) => void this.onRcptTo(channel, address, session, callback),
       onData: (stream, session, callback) => void this.onData(channel, stream, session, callback),
     });
+    // smtp-server re-emits a connection's socket errors (a client resetting in the middle of
+    // a transaction) and the listener's on itself: without a listener each would be an
+    // uncaught exception taking the whole operator down. The connection is already closed.
+    server.on('error', (error: Error & { code?: string; syscall?: string; remoteAddress?: string }) => {
+      if (error.syscall === 'listen') return; // the start reports it (listenOn rejects)
+      this.options.logger.info('connection error', { channel, remote: error.remoteAddress, code: error.code, reason: error.message });
+    });
+    return server;
   }
 
   private onConnect(session: SMTPServerSession, callback: Callback): void {
