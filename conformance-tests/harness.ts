@@ -33,18 +33,20 @@ export interface TestOperator extends RunningOperator {
 export async function startTestOperator(options: { engine?: 'sqlite' | 'postgres'; overrides?: DeepPartial<Config>; dataDir?: string; clock?: Clock } = {}): Promise<TestOperator> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'hygie-e2e-'));
   const database = options.engine === 'postgres' ? await createTestPostgresDatabase('hygie_e2e') : undefined;
+  const overrides = options.overrides ?? {};
   const { config } = loadConfig({
     file: undefined,
     env: {},
     overrides: {
-      smtp: { mxPort: 0, submissionPort: 0, shutdownGraceSeconds: 2 },
-      imap: { port: 0 },
-      ldap: { port: 0 },
-      webmail: { port: 0 },
-      api: { port: 0 },
-      database: { url: database?.url ?? '' },
-      ...options.overrides,
-      server: { dataDir, ...options.overrides?.server },
+      ...overrides,
+      // Merged key by key: a test that sets one SMTP setting still listens on free ports.
+      smtp: { mxPort: 0, submissionPort: 0, shutdownGraceSeconds: 2, ...overrides.smtp },
+      imap: { port: 0, ...overrides.imap },
+      ldap: { port: 0, ...overrides.ldap },
+      webmail: { port: 0, ...overrides.webmail },
+      api: { port: 0, ...overrides.api },
+      database: { url: database?.url ?? '', ...overrides.database },
+      server: { dataDir, ...overrides.server },
     },
   });
   const logs: string[] = [];

@@ -6,7 +6,7 @@ import { startTestOperator, type TestOperator } from './harness.js';
 describe('submission limits', () => {
   let operator: TestOperator;
   before(async () => {
-    operator = await startTestOperator({ overrides: { smtp: { mxPort: 0, submissionPort: 0, shutdownGraceSeconds: 2, maxMessageSize: 1024 * 1024, maxMessagesPerHour: 2 } } });
+    operator = await startTestOperator({ overrides: { smtp: { maxMessageSize: 1024 * 1024, maxMessagesPerHour: 2 } } });
   });
   after(() => operator.dispose());
 
