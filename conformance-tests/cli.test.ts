@@ -4,10 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { samplePath } from '../directory/registry/testing.js';
 import { CLI } from './harness.js';
 
 
@@ -93,6 +94,23 @@ describe('hygie command line', () => {
     const env = run(['mailbox', 'list'], { env: { HYGIE_IMAP_PORT: 'x' } });
     assert.equal(env.code, 78);
     assert.match(env.stderr, /"imap\.port".*HYGIE_IMAP_PORT/);
+  });
+
+  test('registry import refuses a file that would make most of the directory vanish, unless --allow-vanish', () => {
+    const full = samplePath('PS_LibreAcces_Personne_activite_202611240830.txt');
+    assert.equal(run(['registry', 'import', full]).code, 0);
+    const truncated = path.join(dataDir, 'PS_LibreAcces_Personne_activite_202612010830.txt');
+    writeFileSync(truncated, readFileSync(full, 'utf8').split('\r\n').slice(0, 4).join('\r\n'));
+    const guard = { HYGIE_REGISTRY_MAX_VANISHED_PERCENT: '50', HYGIE_REGISTRY_VANISHED_ALWAYS_ACCEPTED: '2' };
+    const refused = run(['registry', 'import', truncated], { env: guard });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stdout, /ÉCHEC\n.*6 professionnels sur 8 \(75 %\).*--allow-vanish/);
+    assert.match(run(['registry', 'show', '10007890121']).stdout, /MÉNEZ/);
+    assert.doesNotMatch(run(['registry', 'show', '10007890121']).stdout, /disparu le/);
+    const allowed = run(['registry', 'import', '--allow-vanish', truncated], { env: guard });
+    assert.equal(allowed.code, 0, allowed.stdout);
+    assert.match(allowed.stdout, /professionnels\s+\+0 ajoutés, ~0 modifiés, 2 inchangés, -6 disparus/);
+    assert.match(run(['registry', 'show', '10007890121']).stdout, /disparu le/);
   });
 
   test('an unknown command prints the usage with exit code 2', () => {

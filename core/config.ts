@@ -110,6 +110,16 @@ export interface Config {
     /** Delete a box older than two years after a year without a connection. */
     delete: LifecycleStepSettings;
   };
+  registry: {
+    /**
+     * An import that would mark more than this share of a table's rows vanished is refused,
+     * nothing applied (a truncated download, the wrong file): `hygie registry import
+     * --allow-vanish` goes ahead. 0 turns the check off.
+     */
+    maxVanishedPercent: number;
+    /** Rows that may vanish whatever the share (small regional lists, test directories). */
+    vanishedAlwaysAccepted: number;
+  };
   notifications: {
     /** Sender of notices and alerts; empty: "<operator.name>" <ne-pas-repondre@<regional domain>>. */
     from: string;
@@ -174,6 +184,7 @@ export const DEFAULT_CONFIG: Config = {
     unpublish: { enabled: true, minimumAgeDays: 365, silenceDays: 60, noticeDays: 15, reminderDays: 3, minimumNoticeDays: 14 },
     delete: { enabled: true, minimumAgeDays: 730, silenceDays: 365, noticeDays: 30, reminderDays: 7, minimumNoticeDays: 29 },
   },
+  registry: { maxVanishedPercent: 10, vanishedAlwaysAccepted: 100 },
   notifications: { from: '', relayHost: '', relayPort: 25, relaySecure: false },
   api: { port: 8443 },
   database: { url: '' },
@@ -212,6 +223,8 @@ const CHECKS: Record<string, (value: unknown) => string | undefined> = {
   'smtp.maxMessageSize': (v) => (Number(v) >= 1024 ? undefined : 'must be at least 1024 bytes'),
   'smtp.shutdownGraceSeconds': nonNegative,
   'smtp.maxMessagesPerHour': nonNegative,
+  'registry.maxVanishedPercent': (v) => (Number(v) >= 0 && Number(v) <= 100 ? undefined : 'must be a percentage between 0 and 100'),
+  'registry.vanishedAlwaysAccepted': nonNegative,
   'lifecycle.runAt': (v) => (/^([01]\d|2[0-3]):[0-5]\d$/.test(v as string) ? undefined : 'must be a time of day, HH:MM'),
   'auth.maxFailures': (v) => (Number(v) >= 1 ? undefined : 'must be at least 1'),
   'auth.windowSeconds': (v) => (Number(v) >= 1 ? undefined : 'must be at least 1'),

@@ -16,7 +16,11 @@ function languageOf(values: OptionValues): Language {
 }
 
 function registryOf(context: OperatorContext, language: Language): RegistryService {
-  return new RegistryService({ db: context.db, clock: context.clock, audit: context.audit, language });
+  const { maxVanishedPercent, vanishedAlwaysAccepted } = context.config.registry;
+  return new RegistryService({
+    db: context.db, clock: context.clock, audit: context.audit, language,
+    vanishGuard: { maxPercent: maxVanishedPercent, alwaysAccepted: vanishedAlwaysAccepted },
+  });
 }
 
 function positiveInteger(value: string | undefined, name: string, fallback: number): number {
@@ -28,18 +32,19 @@ function positiveInteger(value: string | undefined, name: string, fallback: numb
 
 const importFiles: CliCommand = {
   words: ['registry', 'import'],
-  usage: `FILE… [--kind K] [--lang fr|en] [--json]
+  usage: `FILE… [--kind K] [--allow-vanish] [--lang fr|en] [--json]
       import national extraction files (.txt, or the .zip as downloaded): PS_LibreAcces_Personne_activite,
       _SavoirFaire, _Dipl_AutExerc, Extraction_Correspondance_MSSante, or a regional list (.csv);
-      --kind personne-activite|savoir-faire|diplomes|mssante|regional-addresses overrides the file name`,
-  options: { kind: { type: 'string' }, ...LANGUAGE_OPTION },
+      --kind personne-activite|savoir-faire|diplomes|mssante|regional-addresses overrides the file name;
+      --allow-vanish applies a file that would mark more than registry.maxVanishedPercent of a table vanished`,
+  options: { kind: { type: 'string' }, 'allow-vanish': { type: 'boolean' }, ...LANGUAGE_OPTION },
   run: ({ values, args, config }) => withContext(config, async (context) => {
     if (args.length === 0) throw new UsageError('registry import needs at least one FILE');
     const language = languageOf(values);
     const kind = optionalString(values, 'kind');
     const bar = values.json ? undefined : ProgressBar.onStderr(language);
     const results = await registryOf(context, language).importFiles(args, {
-      actor: operatorActor(), channel: 'cli', ...(kind ? { kind: parseKind(kind) } : {}),
+      actor: operatorActor(), channel: 'cli', allowVanish: values['allow-vanish'] === true, ...(kind ? { kind: parseKind(kind) } : {}),
       ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
       onResult: (result) => {
         bar?.clear();

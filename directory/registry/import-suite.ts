@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { ManualClock } from '../../core/clock.js';
 import { isHygieError } from '../../core/errors.js';
 import type { ImportResult } from './importer.js';
+import { RegistryService } from './service.js';
 import { openTestRegistry, samplePath, writeZip, type TestRegistry } from './testing.js';
 
 const PA = samplePath('PS_LibreAcces_Personne_activite_202611240830.txt');
@@ -210,6 +211,35 @@ export function defineImportTests(engine: string, options: SuiteOptions): void {
     assert.equal(regional.status, 'failed');
     assert.match(regional.error ?? '', /la ligne 2 ne l’est pas/);
     assert.equal(await count(r, 'registry_addresses'), 0);
+  });
+
+  it('a file that would make most of the directory vanish is refused, nothing applied, unless the operator allows it', async (r, clock) => {
+    await importOne(r, clock, PA);
+    // A download cut short: the header and the first three lines (two professionals of eight).
+    const truncated = path.join(r.dir, 'PS_LibreAcces_Personne_activite_202612010830.txt');
+    writeFileSync(truncated, readFileSync(PA, 'utf8').split('\r\n').slice(0, 4).join('\r\n'));
+    const guarded = new RegistryService({ db: r.db, clock, audit: r.audit, vanishGuard: { maxPercent: 50, alwaysAccepted: 2 } });
+    clock.advance(60_000);
+    const [refused] = await guarded.importFiles([truncated], { actor: 'operator:test' });
+    assert.equal(refused?.status, 'failed');
+    assert.match(refused?.error ?? '', /marquerait disparus 6 professionnels sur 8 \(75 %\), plus que les 50 % admis.*Rien n’a été appliqué.*--allow-vanish/);
+    assert.equal(await count(r, 'professionals', { vanished_at: null }), 8, 'nothing marked vanished');
+    assert.equal(await count(r, 'activities', { vanished_at: null }), 10);
+    assert.equal((await r.service.getImport(refused?.id as number)).status, 'failed');
+    const audited = await r.audit.list({ action: 'registry.import' });
+    assert.equal(audited[0]?.outcome, 'failure');
+
+    // Below the guard's floor, or checked by the operator, the same file goes through.
+    const lenient = new RegistryService({ db: r.db, clock, audit: r.audit, vanishGuard: { maxPercent: 50, alwaysAccepted: 7 } });
+    clock.advance(60_000);
+    const [floor] = await lenient.importFiles([truncated], { actor: 'operator:test' });
+    assert.equal(floor?.status, 'done', floor?.error ?? '');
+    assert.equal(floor?.tables.professionals?.vanished, 6);
+    await importOne(r, clock, PA);
+    clock.advance(60_000);
+    const [allowed] = await guarded.importFiles([truncated], { actor: 'operator:test', allowVanish: true });
+    assert.equal(allowed?.status, 'done', allowed?.error ?? '');
+    assert.equal(await count(r, 'professionals', { vanished_at: null }), 2);
   });
 
   it('a file that is not of the kind announced, or lacks columns, fails before anything is written', async (r, clock) => {

@@ -3,8 +3,9 @@
  * a single transaction, every line validated and turned into upserts (written in batches
  * while the next lines are read), the rows of this kind that the file no longer holds
  * marked vanished, the first rejections stored, and the figures recorded in `imports`.
- * A failure at any point (I/O, damaged archive, a file that turns out not to be UTF-8)
- * rolls everything back: the previous import's data stays as it was.
+ * A failure at any point (I/O, damaged archive, a file that turns out not to be UTF-8,
+ * or one that would make too much of the directory vanish) rolls everything back: the
+ * previous import's data stays as it was.
  */
 import { performance } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers/promises';
@@ -23,6 +24,7 @@ import type { ImportKind } from './kinds.js';
 import { readLineBatches, type LineBatch } from './line-reader.js';
 import { failureText, type FailureCode } from './messages.js';
 import { Rejected, rejectionText, type Language, type LineRejection, type RejectionCode } from './rejections.js';
+import { formatNumber, tableLabel } from './report.js';
 import type { ImportSource } from './sources.js';
 import { importTransaction, runnerFor, type SqlRunner } from './sql.js';
 import type { TableSpec } from './tables.js';
@@ -40,10 +42,25 @@ export interface ImporterOptions {
   batchLines: number;
   /** SQLite page cache during the import, in MiB (the default 2 MiB thrashes on national files). */
   sqliteCacheMiB: number;
+  vanishGuard: VanishGuard;
+}
+
+/**
+ * How much of the directory one import may mark vanished. A national extraction loses a
+ * fraction of a percent between two downloads; a truncated file or the wrong one loses
+ * most of it, and what vanishes leaves LDAP and search at once.
+ */
+export interface VanishGuard {
+  /** Largest share of a table's rows an import may mark vanished, in percent (0: no check). */
+  maxPercent: number;
+  /** Rows that may vanish whatever the share. */
+  alwaysAccepted: number;
 }
 
 export interface ImportRunOptions {
   actor: string;
+  /** Go ahead even beyond the vanish guard: the operator has checked the file. */
+  allowVanish?: boolean;
   /** Where the request came from, for the audit trail: cli, api. */
   channel?: string;
   onProgress?: (progress: ImportProgress) => void;
@@ -170,6 +187,7 @@ export async function runImport(options: ImporterOptions, source: ImportSource, 
         for (const [i, table] of definition.tables.entries()) {
           tables[table.name] = await figures(runner, table, maxIds[i] as number, stamp, source.kind);
         }
+        if (!run.allowVanish) checkVanished(tables, options.vanishGuard, source, language);
         await storeRejections(trx, stamp.importId, tally.kept, language);
         const totals = sumFigures(Object.values(tables));
         const notes = lineRun.handler.notes?.() ?? {};
@@ -350,6 +368,19 @@ async function figures(runner: SqlRunner, table: TableSpec, before: number, stam
   const added = Number(counts?.added ?? 0);
   const updated = Number(changed?.updated ?? 0);
   return { added, updated, unchanged: seen - added - updated, vanished };
+}
+
+/** Refuses the import when a table would lose more of its rows than the guard allows. */
+function checkVanished(tables: Record<string, TableFigures>, guard: VanishGuard, source: ImportSource, language: Language): void {
+  if (guard.maxPercent <= 0) return;
+  for (const [name, f] of Object.entries(tables)) {
+    const before = f.unchanged + f.updated + f.vanished;
+    if (f.vanished <= guard.alwaysAccepted || f.vanished * 100 <= guard.maxPercent * before) continue;
+    throw failure('mass-vanish', {
+      file: source.location, table: tableLabel(name, language), vanished: formatNumber(f.vanished, language),
+      before: formatNumber(before, language), percent: Math.round((100 * f.vanished) / before), limit: guard.maxPercent,
+    }, language);
+  }
 }
 
 function sumFigures(all: TableFigures[]): { added: number; updated: number; vanished: number } {

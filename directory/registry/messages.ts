@@ -21,6 +21,10 @@ const FAILURES = {
     fr: (p: Params) => `${p.file} n’est pas un fichier ${p.expected} : colonnes absentes de l’en-tête : ${p.columns}`,
     en: (p: Params) => `${p.file} is not a ${p.expected} file: columns missing from the header: ${p.columns}`,
   },
+  'mass-vanish': {
+    fr: (p: Params) => `${p.file} : cet import marquerait disparus ${p.vanished} ${p.table} sur ${p.before} (${p.percent} %), plus que les ${p.limit} % admis (registry.maxVanishedPercent). Le fichier est-il complet ? Rien n’a été appliqué. S’il l’est : hygie registry import --allow-vanish`,
+    en: (p: Params) => `${p.file}: this import would mark ${p.vanished} of ${p.before} ${p.table} vanished (${p.percent} %), more than the ${p.limit} % allowed (registry.maxVanishedPercent). Is the file complete? Nothing was applied. If it is: hygie registry import --allow-vanish`,
+  },
 } as const;
 
 export type FailureCode = keyof typeof FAILURES;

@@ -61,9 +61,14 @@ function extractionDate(value: string | null): string {
   return `${value.slice(6, 8)}/${value.slice(4, 6)}/${value.slice(0, 4)} ${value.slice(8, 10)}:${value.slice(10, 12)}`;
 }
 
+/** A registry table as people call it: professionnels, activités… */
+export function tableLabel(name: string, language: Language): string {
+  return TEXT[language].tables[name] ?? name;
+}
+
 function tableLine(name: string, f: TableFigures, language: Language): string {
   const t = TEXT[language];
-  return `  ${(t.tables[name] ?? name).padEnd(28)} +${formatNumber(f.added, language)} ${t.added}, ~${formatNumber(f.updated, language)} ${t.updated}, `
+  return `  ${tableLabel(name, language).padEnd(28)} +${formatNumber(f.added, language)} ${t.added}, ~${formatNumber(f.updated, language)} ${t.updated}, `
     + `${formatNumber(f.unchanged, language)} ${t.unchanged}, -${formatNumber(f.vanished, language)} ${t.vanished}`;
 }
 

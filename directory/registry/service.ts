@@ -6,9 +6,10 @@
 import type { Knex } from 'knex';
 import type { AuditTrail } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
+import { DEFAULT_CONFIG } from '../../core/config.js';
 import { HygieError } from '../../core/errors.js';
 import { requireProfessional } from '../directory-refs.js';
-import { runImport, type ImportResult, type ImportRunOptions, type StoredRejection, type TableFigures } from './importer.js';
+import { runImport, type ImportResult, type ImportRunOptions, type StoredRejection, type TableFigures, type VanishGuard } from './importer.js';
 import type { ImportKind } from './kinds.js';
 import type { Language, RejectionCode } from './rejections.js';
 import { resolveSources, type ImportSource } from './sources.js';
@@ -25,6 +26,8 @@ export interface RegistryServiceOptions {
   batchLines?: number;
   /** SQLite page cache while importing, MiB (default 16: with the secondary indexes suspended, the writes are mostly appends). */
   sqliteCacheMiB?: number;
+  /** How much one import may mark vanished (default: the configuration's defaults, 10 % beyond 100 rows). */
+  vanishGuard?: VanishGuard;
 }
 
 export interface ImportFilesOptions extends ImportRunOptions {
@@ -110,6 +113,10 @@ export interface ProfessionalRecord {
 
 interface Row { [column: string]: unknown }
 
+const DEFAULT_VANISH_GUARD: VanishGuard = {
+  maxPercent: DEFAULT_CONFIG.registry.maxVanishedPercent, alwaysAccepted: DEFAULT_CONFIG.registry.vanishedAlwaysAccepted,
+};
+
 export class RegistryService {
   private readonly db: Knex;
 
@@ -132,6 +139,7 @@ export class RegistryService {
         db: this.db, clock: this.options.clock, audit: this.options.audit, language: this.options.language ?? 'fr',
         maxStoredRejections: this.options.maxStoredRejections ?? 1000, batchLines: this.options.batchLines ?? 512,
         sqliteCacheMiB: this.options.sqliteCacheMiB ?? 16,
+        vanishGuard: this.options.vanishGuard ?? DEFAULT_VANISH_GUARD,
       }, source, options);
       results.push(result);
       options.onResult?.(result);
