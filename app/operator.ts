@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
-import type { Config } from '../core/config.js';
+import { envName, type Config } from '../core/config.js';
+import { HygieError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { ensureDevPki } from '../certs/index.js';
 import { OperatorApiServer } from '../directory/api/server.js';
@@ -61,8 +62,8 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
       shutdownGraceSeconds: config.smtp.shutdownGraceSeconds, logger: logger.child('smtp'),
     });
     closables.push(smtp);
-    const smtpPort = await smtp.listen('mx', config.smtp.mxPort, host);
-    const submissionPort = await smtp.listen('submission', config.smtp.submissionPort, host);
+    const smtpPort = await bound('smtp.mxPort', config.smtp.mxPort, host, () => smtp.listen('mx', config.smtp.mxPort, host));
+    const submissionPort = await bound('smtp.submissionPort', config.smtp.submissionPort, host, () => smtp.listen('submission', config.smtp.submissionPort, host));
 
     const imapOptions = {
       store: context.store, authenticator: context.mailboxes, tls, logger: logger.child('imap'),
@@ -71,12 +72,12 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
     };
     const imap = new ImapServer(imapOptions);
     closables.push(imap);
-    const imapPort = await imap.listen(config.imap.port, host);
+    const imapPort = await bound('imap.port', config.imap.port, host, () => imap.listen(config.imap.port, host));
     let imapsPort: number | null = null;
     if (config.imap.tlsPort) {
       const imaps = new ImapServer({ ...imapOptions, implicitTls: true });
       closables.push(imaps);
-      imapsPort = await imaps.listen(config.imap.tlsPort, host);
+      imapsPort = await bound('imap.tlsPort', config.imap.tlsPort, host, () => imaps.listen(config.imap.tlsPort, host));
     }
 
     const ldap = new LdapServer({
@@ -93,7 +94,7 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
       bindLimits: config.auth, clock: context.clock, audit: context.audit,
     });
     closables.push(ldap);
-    const ldapPort = await ldap.listen(config.ldap.port, host);
+    const ldapPort = await bound('ldap.port', config.ldap.port, host, () => ldap.listen(config.ldap.port, host));
 
     const webmail = new WebmailServer({
       authenticator: context.mailboxes, store: context.store, logger: logger.child('webmail'),
@@ -101,13 +102,13 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
       audit: context.audit, clock: context.clock,
     });
     closables.push(webmail);
-    const webmailPort = await webmail.listen(config.webmail.port, host);
+    const webmailPort = await bound('webmail.port', config.webmail.port, host, () => webmail.listen(config.webmail.port, host));
 
     const api = new OperatorApiServer({
       credentials: context.operatorCredentials, routes: operatorApiRoutes(context), tls, logger: logger.child('api'),
     });
     closables.push(api);
-    const apiPort = await api.listen(config.api.port, host);
+    const apiPort = await bound('api.port', config.api.port, host, () => api.listen(config.api.port, host));
 
     const stopLifecycle = startDailyLifecycle(context.lifecycle, config, context, logger);
     closables.push({ close: async () => stopLifecycle() });
@@ -119,6 +120,20 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** Binds one listener; a port taken or refused stops the start, naming the setting to change. */
+async function bound(key: string, port: number, host: string, listen: () => Promise<number>): Promise<number> {
+  try {
+    return await listen();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem = code === 'EADDRINUSE' ? 'the port is already in use (another Hygie or mail server running?)'
+      : code === 'EACCES' ? 'this user may not open the port (below 1024 it takes privileges)'
+      : code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine (server.host)` : undefined;
+    if (!problem) throw error;
+    throw new HygieError('CONFIG_INVALID', `cannot listen on ${host}:${port} (${key}): ${problem}; choose another with ${key} or ${envName(key)}`, { cause: error });
   }
 }
 

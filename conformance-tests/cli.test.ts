@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -111,6 +112,21 @@ describe('hygie command line', () => {
     assert.equal(allowed.code, 0, allowed.stdout);
     assert.match(allowed.stdout, /professionnels\s+\+0 ajoutés, ~0 modifiés, 2 inchangés, -6 disparus/);
     assert.match(run(['registry', 'show', '10007890121']).stdout, /disparu le/);
+  });
+
+  test('start on a port already in use stops at once, naming the setting to change', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const free = { HYGIE_SMTP_SUBMISSION_PORT: '0', HYGIE_IMAP_PORT: '0', HYGIE_LDAP_PORT: '0', HYGIE_WEBMAIL_PORT: '0', HYGIE_API_PORT: '0' };
+      const r = run(['start'], { env: { ...free, HYGIE_SMTP_MX_PORT: String(port), HYGIE_LIFECYCLE_ENABLED: 'false' } });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`hygie: cannot listen on 127\\.0\\.0\\.1:${port} \\(smtp\\.mxPort\\): the port is already in use.*HYGIE_SMTP_MX_PORT`));
+      assert.doesNotMatch(r.stderr, /unexpected failure|at Server\./);
+    } finally {
+      taken.close();
+    }
   });
 
   test('an unknown command prints the usage with exit code 2', () => {
