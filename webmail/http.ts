@@ -116,6 +116,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
     };
     request.on('data', onData);
     request.once('end', () => resolve(Buffer.concat(chunks)));
-    request.once('error', reject);
+    // A client gone before its body was in (Node's "aborted") is the client's doing, not a server failure.
+    request.once('error', (error) => reject(request.destroyed ? new HttpError(400, `request body cut short: ${error.message}`) : error));
   });
 }

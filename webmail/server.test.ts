@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../core/clock.js';
 import { escapeHtml } from './html.js';
@@ -23,7 +24,7 @@ function cookieLine(response: Response, name: string): string {
 
 describe('webmail over HTTP', () => {
   let fx: WebmailFixture;
-  before(async () => { fx = await startWebmail(); });
+  before(async () => { fx = await startWebmail({ logLevel: 'debug' }); });
   after(async () => { await fx.close(); });
 
   async function signedIn(): Promise<TestClient> {
@@ -269,6 +270,21 @@ describe('webmail over HTTP', () => {
     assert.equal((await client.post('/login', fields, { 'Sec-Fetch-Site': 'cross-site', Origin: 'null' })).status, 403);
     assert.ok(fx.logs.some((line) => line.includes('cross-site POST refused')));
     assert.equal((await client.post('/login', fields, { 'Sec-Fetch-Site': 'same-origin', Origin: 'null' })).status, 303);
+  });
+
+  test('a client gone before its form was sent is refused as such, not logged as a server failure', async () => {
+    const url = new URL(fx.baseUrl);
+    const socket = net.connect(Number(url.port), url.hostname);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nlogin=abc');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.resetAndDestroy();
+    for (let waited = 0; !fx.logs.some((line) => line.includes('request body cut short')) && waited < 3000; waited += 25) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.ok(fx.logs.some((line) => /request refused path=\/login status=400 reason="request body cut short/.test(line)), fx.logs.slice(-3).join('\n'));
+    assert.ok(!fx.logs.some((line) => line.includes('webmail request failed')));
+    assert.equal((await new TestClient(fx.baseUrl).get('/login')).status, 200);
   });
 
   test('signing out ends the session', async () => {
