@@ -18,7 +18,7 @@ export function readPrivateKeyPem(pemBlock: string, password: string | undefined
   try {
     return createPrivateKey({ key: pemBlock, format: 'pem', ...(password !== undefined ? { passphrase: password } : {}) });
   } catch (cause) {
-    throw keyReadError(cause, password !== undefined);
+    throw keyReadError(cause, password !== undefined, /^-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: 4,ENCRYPTED/m.test(pemBlock));
   }
 }
 
@@ -32,7 +32,7 @@ export function readPrivateKeyPkcs8(der: Uint8Array): KeyObject {
 }
 
 /** OpenSSL's errors say whether a passphrase was missing or wrong; turn them into our reasons. */
-function keyReadError(cause: unknown, hadPassword: boolean): CertificateStoreError {
+function keyReadError(cause: unknown, hadPassword: boolean, encrypted: boolean): CertificateStoreError {
   const error = cause as { code?: string; message?: string };
   // Node reports a missing passphrase either way, depending on the OpenSSL it runs on.
   if (error.code === 'ERR_MISSING_PASSPHRASE' || (!hadPassword && error.code === 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED')) {
@@ -40,6 +40,12 @@ function keyReadError(cause: unknown, hadPassword: boolean): CertificateStoreErr
   }
   if (hadPassword && (error.code === 'ERR_OSSL_BAD_DECRYPT' || /bad decrypt|maybe wrong password|unable to decrypt/i.test(error.message ?? ''))) {
     return new CertificateStoreError('wrong-password', 'wrong password for the encrypted private key', { cause });
+  }
+  // About one wrong password in 200 decrypts to bytes whose CBC padding happens to look
+  // right: OpenSSL's key decoder then finds no key in them ("DECODER routines::unsupported").
+  // A cipher OpenSSL lacks fails earlier, in "digital envelope routines", and falls through.
+  if (hadPassword && encrypted && error.code === 'ERR_OSSL_UNSUPPORTED' && /DECODER routines/.test(error.message ?? '')) {
+    return new CertificateStoreError('wrong-password', 'wrong password for the encrypted private key (it decrypts to no key)', { cause });
   }
   if (/unsupported/i.test(error.message ?? '')) {
     return new CertificateStoreError('unsupported-algorithm', `the private key uses an algorithm this system cannot read (${error.message})`, { cause });
