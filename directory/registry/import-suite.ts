@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { ManualClock } from '../../core/clock.js';
 import { isHygieError } from '../../core/errors.js';
 import type { ImportResult } from './importer.js';
+import { formatImportResult } from './report.js';
 import { RegistryService } from './service.js';
 import { openTestRegistry, samplePath, writeZip, type TestRegistry } from './testing.js';
 
@@ -211,6 +212,36 @@ export function defineImportTests(engine: string, options: SuiteOptions): void {
     assert.equal(regional.status, 'failed');
     assert.match(regional.error ?? '', /la ligne 2 ne l’est pas/);
     assert.equal(await count(r, 'registry_addresses'), 0);
+  });
+
+  it('a professional whose line is refused keeps what the previous extraction said, activities and structure included', async (r, clock) => {
+    await importOne(r, clock, PA);
+    // The next extraction: Jérôme Ménez's two lines lost their exercise name (refused, identity
+    // intact); Loïc Ollivier's line lost columns (refused, identity still readable); a line
+    // with a wrong RPPS key names nobody; Armelle Cozic is gone.
+    const lines = readFileSync(PA, 'utf8').split('\r\n').filter((line) => !line.includes('|10008901232|')).map((line) => {
+      if (line.includes('|10007890121|')) return line.replace('|MÉNEZ|Jérôme|', '||Jérôme|');
+      if (line.includes('|566054321|')) return line.split('|').slice(0, 40).join('|');
+      return line;
+    });
+    lines.push((lines[1] as string).replaceAll('10003456786', '10003456787'));
+    const file = path.join(r.dir, 'PS_LibreAcces_Personne_activite_202612010830.txt');
+    writeFileSync(file, lines.join('\r\n'));
+    const result = await importOne(r, clock, file);
+    assert.equal(result.status, 'done', result.error ?? '');
+    assert.deepEqual(result.rejectionsByCode, { missing: 2, 'column-count': 1, rpps: 1 });
+    assert.equal(result.notes.keptDespiteRefusal, 2);
+    assert.equal((await professional(r, '810007890121')).vanished_at, null, 'refused, still in the extraction');
+    assert.equal((await professional(r, '0566054321')).vanished_at, null, 'a line cut short still names its professional');
+    assert.ok((await professional(r, '810008901232')).vanished_at, 'absent from the extraction: vanished');
+    assert.equal(result.tables.professionals?.vanished, 1);
+    const jerome = (await professional(r, '810007890121')).id;
+    const activities = await r.db('activities').where({ professional_id: jerome });
+    assert.equal(activities.length, 2);
+    assert.ok(activities.every((a: Row) => a.vanished_at === null));
+    const structures = await r.db('structures').whereIn('id', activities.map((a: Row) => a.structure_id as number));
+    assert.ok(structures.length > 0 && structures.every((st: Row) => st.vanished_at === null), 'the clinic only he practised in stays');
+    assert.match(formatImportResult(result), /gardés \(ligne rejetée\)\s+2/);
   });
 
   it('a file that would make most of the directory vanish is refused, nothing applied, unless the operator allows it', async (r, clock) => {

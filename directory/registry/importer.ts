@@ -183,6 +183,7 @@ export async function runImport(options: ImporterOptions, source: ImportSource, 
         progress(true);
         await rebuildIndexes();
         await lineRun.handler.finish?.(runner, stamp);
+        const kept = lineRun.refusedKeys.size > 0 ? await lineRun.handler.keepRefused?.(runner, stamp, source.kind, [...lineRun.refusedKeys]) ?? 0 : 0;
         const tables: Record<string, TableFigures> = {};
         for (const [i, table] of definition.tables.entries()) {
           tables[table.name] = await figures(runner, table, maxIds[i] as number, stamp, source.kind);
@@ -190,7 +191,7 @@ export async function runImport(options: ImporterOptions, source: ImportSource, 
         if (!run.allowVanish) checkVanished(tables, options.vanishGuard, source, language);
         await storeRejections(trx, stamp.importId, tally.kept, language);
         const totals = sumFigures(Object.values(tables));
-        const notes = lineRun.handler.notes?.() ?? {};
+        const notes = { ...lineRun.handler.notes?.(), ...(kept > 0 ? { keptDespiteRefusal: kept } : {}) };
         const durationMs = performance.now() - started;
         await trx('imports').where({ id: stamp.importId }).update({
           status: 'done', finished_at: toIso(options.clock.now()), lines: tally.lines, accepted: tally.lines - tally.rejected,
@@ -254,6 +255,8 @@ function checkHeader(definition: KindDefinition, batch: LineBatch, source: Impor
 /** Reads the lines after the header, hands them to the kind's handler, and writes as it goes. */
 class LineRun {
   readonly handler: KindHandler;
+  /** Records whose line was refused but still names them (see KindHandler.keyOfRefused). */
+  readonly refusedKeys = new Set<string>();
   private readonly fields: FieldReader<string>;
   /** Whether valid accented text was seen: until then, a line that is not UTF-8 means the whole file is not. */
   private sawNonAscii: boolean;
@@ -299,6 +302,11 @@ class LineRun {
     }
   }
 
+  private keepRefused(): void {
+    const key = this.handler.keyOfRefused?.();
+    if (key !== undefined) this.refusedKeys.add(key);
+  }
+
   private lines(batch: LineBatch, from: number): void {
     const { separator, resolved: { width } } = this.header;
     const { lines, problems } = batch;
@@ -319,6 +327,7 @@ class LineRun {
       if (count !== width && !(count === width + 1 && this.fields.emptyAt(width))) {
         const found = count - (text.endsWith(separator) ? 1 : 0);
         this.tally.reject({ line: lineNumber, code: 'column-count', params: { found, expected: width }, excerpt: text });
+        this.keepRefused();
         continue;
       }
       try {
@@ -326,6 +335,7 @@ class LineRun {
       } catch (error) {
         if (!(error instanceof Rejected)) throw error;
         this.tally.reject({ line: lineNumber, code: error.code, params: error.params, excerpt: text });
+        this.keepRefused();
       }
     }
     if (batch.firstNonAscii >= 0) this.sawNonAscii = true;

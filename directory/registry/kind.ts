@@ -26,6 +26,14 @@ export interface KindHandler {
   take(): PendingWrite;
   /** After the last write, in the same transaction: set-based fix-ups. */
   finish?(runner: SqlRunner, stamp: ImportStamp): Promise<void>;
+  /**
+   * After a line was refused: the record it was about, when `fields` still name it beyond
+   * doubt (a valid identity). Such a record is still in the extraction, only unreadable this
+   * time: `keepRefused` keeps its rows as they were rather than mark them vanished.
+   */
+  keyOfRefused?(): string | undefined;
+  /** In the same transaction, before the vanished rows are marked; resolves to the records kept. */
+  keepRefused?(runner: SqlRunner, stamp: ImportStamp, kind: ImportKind, keys: readonly string[]): Promise<number>;
   /** Figures worth reporting besides the counts (e.g. duplicate lines merged). */
   notes?(): Record<string, number>;
 }

@@ -8,8 +8,11 @@
 import { hash } from 'node:crypto';
 import { readIdentity, type FieldReader } from './fields.js';
 import { defineKind, type KindHandler, type PendingWrite } from './kind.js';
+import type { ImportKind } from './kinds.js';
+import { jsonStrings, type SqlRunner } from './sql.js';
 import { ACTIVITIES, PROFESSIONALS, SKILLS, SKILLS_BY_NATIONAL_ID, STRUCTURES } from './tables.js';
 import { detached, searchKey } from './text.js';
+import type { ImportStamp } from './upsert.js';
 
 const COLUMNS = {
   idType: { header: 'Type d\'identifiant PP', required: true },
@@ -184,6 +187,33 @@ class PersonneActiviteHandler implements KindHandler {
       await Promise.all([writer.upsert(SKILLS_BY_NATIONAL_ID, skills), writer.upsert(ACTIVITIES, activities)]);
       return [];
     };
+  }
+
+  /** The professional of a refused line, when its identity columns are valid. */
+  keyOfRefused(): string | undefined {
+    try {
+      return readIdentity(this.f).nationalId;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Professionals whose line was refused (an empty mandatory field, a wrong column count)
+   * keep what earlier extractions of this kind said of them: they, their activities, the
+   * structures of those and their skills count as seen by this import.
+   */
+  async keepRefused(runner: SqlRunner, stamp: ImportStamp, kind: ImportKind, nationalIds: readonly string[]): Promise<number> {
+    const ids = runner.json(nationalIds);
+    const owned = `vanished_at IS NULL AND import_id <> ? AND import_id IN (SELECT id FROM imports WHERE kind = ?)`;
+    const professionals = `SELECT id FROM professionals WHERE national_id IN (${jsonStrings(runner.engine)})`;
+    const kept = await runner.run(`UPDATE professionals SET import_id = ? WHERE national_id IN (${jsonStrings(runner.engine)}) AND ${owned}`, [stamp.importId, ids, stamp.importId, kind]);
+    await runner.run(`UPDATE structures SET import_id = ? WHERE id IN (SELECT structure_id FROM activities WHERE vanished_at IS NULL AND professional_id IN (${professionals})) AND ${owned}`,
+      [stamp.importId, ids, stamp.importId, kind]);
+    for (const table of ['activities', 'professional_skills']) {
+      await runner.run(`UPDATE ${table} SET import_id = ? WHERE professional_id IN (${professionals}) AND ${owned}`, [stamp.importId, ids, stamp.importId, kind]);
+    }
+    return kept;
   }
 
   /** Addresses imported before their professional get linked now. */

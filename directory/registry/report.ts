@@ -12,7 +12,7 @@ const TEXT = {
   fr: {
     import: 'Import', extracted: 'extraction du', failed: 'ÉCHEC', lines: 'lignes lues', accepted: 'acceptées', rejected: 'rejetées',
     line: 'ligne', added: 'ajoutés', updated: 'modifiés', unchanged: 'inchangés', vanished: 'disparus', duration: 'durée',
-    perSecond: 'lignes/s', duplicates: 'lignes en double fusionnées', more: 'autres rejets', showRejections: 'voir : hygie registry rejections',
+    perSecond: 'lignes/s', duplicates: 'lignes en double fusionnées', kept: 'gardés (ligne rejetée)', more: 'autres rejets', showRejections: 'voir : hygie registry rejections',
     noImports: 'Aucun import pour l’instant. Importez un fichier : hygie registry import FICHIER…',
     noRejections: 'Aucune ligne rejetée enregistrée pour cet import.',
     tables: {
@@ -30,7 +30,7 @@ const TEXT = {
   en: {
     import: 'Import', extracted: 'extraction of', failed: 'FAILED', lines: 'lines read', accepted: 'accepted', rejected: 'rejected',
     line: 'line', added: 'added', updated: 'updated', unchanged: 'unchanged', vanished: 'vanished', duration: 'duration',
-    perSecond: 'lines/s', duplicates: 'duplicate lines merged', more: 'more rejections', showRejections: 'see: hygie registry rejections',
+    perSecond: 'lines/s', duplicates: 'duplicate lines merged', kept: 'kept (line rejected)', more: 'more rejections', showRejections: 'see: hygie registry rejections',
     noImports: 'No import yet. Import a file: hygie registry import FILE…',
     noRejections: 'No rejected line stored for this import.',
     tables: {
@@ -94,6 +94,7 @@ export function formatImportResult(result: ImportResult, language: Language = 'f
   }
   for (const [name, figures] of Object.entries(result.tables)) lines.push(tableLine(name, figures, language));
   if (result.notes.duplicates) lines.push(`  ${t.duplicates.padEnd(28)} ${formatNumber(result.notes.duplicates, language)}`);
+  if (result.notes.keptDespiteRefusal) lines.push(`  ${t.kept.padEnd(28)} ${formatNumber(result.notes.keptDespiteRefusal, language)}`);
   const rate = result.lines / Math.max(result.durationMs / 1000, 0.001);
   lines.push(`  ${t.duration.padEnd(28)} ${formatSeconds(result.durationMs, language)} (${formatNumber(rate, language)} ${t.perSecond})`);
   return lines.join('\n');
