@@ -15,6 +15,7 @@ import { OperatorApiServer } from '../directory/api/server.js';
 import { operatorApiRoutes } from './api-routes.js';
 import { LdapServer } from '../directory/ldap/index.js';
 import { ImapServer } from '../gateway/imap/server.js';
+import { postmasterAddress } from '../gateway/pipeline/recipients.js';
 import { SmtpFrontEnd } from '../gateway/smtp/server.js';
 import { WebmailServer } from '../webmail/server.js';
 import { openContext, type OperatorContext } from './context.js';
@@ -109,6 +110,12 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
     });
     closables.push(api);
     const apiPort = await bound('api.port', config.api.port, host, () => api.listen(config.api.port, host));
+
+    const postmaster = postmasterAddress(config.operator.domains);
+    if (!(await context.mailboxes.resolveAddress(postmaster))) {
+      logger.warn(`no mailbox holds ${postmaster}: mail servers must accept mail for postmaster (RFC 5321 §4.5.1), bounces and abuse reports go there;`
+        + ' create it: hygie mailbox create-org --local-part postmaster --name "Postmaster", then delegate it to the IT team');
+    }
 
     const stopLifecycle = startDailyLifecycle(context.lifecycle, config, context, logger);
     closables.push({ close: async () => stopLifecycle() });

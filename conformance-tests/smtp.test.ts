@@ -111,6 +111,29 @@ describe('SMTP submission and MX', () => {
     assert.ok(messages.some((m) => m.subject === 'Avis'));
   });
 
+  test('postmaster, with no domain or at any served domain, reaches the one postmaster box; the start warns while there is none', async () => {
+    assert.ok(operator.logs.some((l) => /WARN .*no mailbox holds postmaster@esante-demo\.test.*RFC 5321/.test(l)), 'warned at start');
+    const { dialog: before } = await SmtpDialog.connect(operator.ports.smtp);
+    await before.command('EHLO mx.other-operator.test');
+    await before.command('MAIL FROM:<>');
+    assert.equal((await before.command('RCPT TO:<Postmaster>')).code, 550, 'no box yet: refused, not lost');
+    before.close();
+
+    const box = await operator.context.mailboxes.createServiceMailbox({ type: 'ORG', localPart: 'postmaster', displayName: 'Postmaster', actor: 'operator:test' });
+    const { dialog } = await SmtpDialog.connect(operator.ports.smtp);
+    await dialog.command('EHLO mx.other-operator.test');
+    assert.equal((await dialog.command('MAIL FROM:<>')).code, 250);
+    assert.equal((await dialog.command('RCPT TO:<Postmaster>')).code, 250);
+    assert.equal((await dialog.command('RCPT TO:<POSTMASTER@medical.apicrypt.test>')).code, 250, 'an alias domain with no postmaster address of its own');
+    assert.equal((await dialog.command('RCPT TO:<postmaster@other.test>')).code, 554, 'still no relay');
+    assert.equal((await dialog.command('DATA')).code, 354);
+    assert.equal((await dialog.data('From: <mailer-daemon@other.test>\nSubject: Rapport de remise\n\nUn rapport.\n')).code, 250);
+    dialog.close();
+    const inbox = await operator.context.store.getFolder(box.id, 'INBOX');
+    const subjects = (await operator.context.store.listMessages(inbox!.id)).map((m) => m.subject);
+    assert.deepEqual(subjects, ['Rapport de remise'], 'stored once in the postmaster box');
+  });
+
   test('a peer resetting its connection in the middle of a transaction takes nothing down and leaves nothing stored', async () => {
     const inbox = await operator.context.store.getFolder(doctor.id, 'INBOX');
     const count = async (): Promise<number> => (await operator.context.store.listMessages(inbox!.id)).length;
