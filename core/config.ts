@@ -184,7 +184,7 @@ export const DEFAULT_CONFIG: Config = {
     unpublish: { enabled: true, minimumAgeDays: 365, silenceDays: 60, noticeDays: 15, reminderDays: 3, minimumNoticeDays: 14 },
     delete: { enabled: true, minimumAgeDays: 730, silenceDays: 365, noticeDays: 30, reminderDays: 7, minimumNoticeDays: 29 },
   },
-  registry: { maxVanishedPercent: 10, vanishedAlwaysAccepted: 100 },
+  registry: { maxVanishedPercent: 10, vanishedAlwaysAccepted: 100 }, // also RegistryService's own default
   notifications: { from: '', relayHost: '', relayPort: 25, relaySecure: false },
   api: { port: 8443 },
   database: { url: '' },
