@@ -6,6 +6,7 @@
  * the database, so nothing is half-written.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { envName, type Config } from '../core/config.js';
 import { HygieError } from '../core/errors.js';
@@ -19,6 +20,7 @@ import { postmasterAddress } from '../gateway/pipeline/recipients.js';
 import { SmtpFrontEnd } from '../gateway/smtp/server.js';
 import { WebmailServer } from '../webmail/server.js';
 import { openContext, type OperatorContext } from './context.js';
+import { lockDataFolder } from './data-lock.js';
 import { buildGateway } from './gateway.js';
 import { startDailyLifecycle } from './lifecycle.js';
 
@@ -43,11 +45,19 @@ export interface RunningOperator {
 interface Closable { close(): Promise<void> }
 
 export async function startOperator(config: Readonly<Config>, logger: Logger, clock?: Clock): Promise<RunningOperator> {
-  const context = await openContext(config, logger, clock);
+  const lock = lockDataFolder(path.resolve(config.server.dataDir));
+  let context: OperatorContext;
+  try {
+    context = await openContext(config, logger, clock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const closables: Closable[] = [];
   const stop = async (): Promise<void> => {
     for (const server of closables.reverse()) await server.close().catch((error: Error) => logger.error('close failed', { error }));
     await context.close();
+    lock.release();
   };
   try {
     const { tls, caCertPem } = await loadTls(context);
