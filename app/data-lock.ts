@@ -10,7 +10,6 @@ import path from 'node:path';
 import { HygieError } from '../core/errors.js';
 
 export interface DataFolderLock {
-  readonly file: string;
   release(): void;
 }
 
@@ -34,7 +33,7 @@ export function lockDataFolder(dataDir: string): DataFolderLock {
     }
     writeSync(fd, `${process.pid}\n`);
     closeSync(fd);
-    return { file, release: () => { if (ownerOf(file) === process.pid) removeIfPresent(file); } };
+    return { release: () => { if (ownerOf(file) === process.pid) removeIfPresent(file); } };
   }
   throw new HygieError('CONFIG_INVALID', `the data folder ${dataDir} could not be locked: another start took it at the same moment`);
 }

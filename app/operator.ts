@@ -73,8 +73,8 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
       shutdownGraceSeconds: config.smtp.shutdownGraceSeconds, logger: logger.child('smtp'),
     });
     closables.push(smtp);
-    const smtpPort = await bound('smtp.mxPort', config.smtp.mxPort, host, () => smtp.listen('mx', config.smtp.mxPort, host));
-    const submissionPort = await bound('smtp.submissionPort', config.smtp.submissionPort, host, () => smtp.listen('submission', config.smtp.submissionPort, host));
+    const smtpPort = await bound('smtp.mxPort', config.smtp.mxPort, host, (port) => smtp.listen('mx', port, host));
+    const submissionPort = await bound('smtp.submissionPort', config.smtp.submissionPort, host, (port) => smtp.listen('submission', port, host));
 
     const imapOptions = {
       store: context.store, authenticator: context.mailboxes, tls, logger: logger.child('imap'),
@@ -83,12 +83,12 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
     };
     const imap = new ImapServer(imapOptions);
     closables.push(imap);
-    const imapPort = await bound('imap.port', config.imap.port, host, () => imap.listen(config.imap.port, host));
+    const imapPort = await bound('imap.port', config.imap.port, host, (port) => imap.listen(port, host));
     let imapsPort: number | null = null;
     if (config.imap.tlsPort) {
       const imaps = new ImapServer({ ...imapOptions, implicitTls: true });
       closables.push(imaps);
-      imapsPort = await bound('imap.tlsPort', config.imap.tlsPort, host, () => imaps.listen(config.imap.tlsPort, host));
+      imapsPort = await bound('imap.tlsPort', config.imap.tlsPort, host, (port) => imaps.listen(port, host));
     }
 
     const ldap = new LdapServer({
@@ -105,7 +105,7 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
       bindLimits: config.auth, clock: context.clock, audit: context.audit,
     });
     closables.push(ldap);
-    const ldapPort = await bound('ldap.port', config.ldap.port, host, () => ldap.listen(config.ldap.port, host));
+    const ldapPort = await bound('ldap.port', config.ldap.port, host, (port) => ldap.listen(port, host));
 
     const webmail = new WebmailServer({
       authenticator: context.mailboxes, store: context.store, logger: logger.child('webmail'),
@@ -113,13 +113,13 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
       audit: context.audit, clock: context.clock,
     });
     closables.push(webmail);
-    const webmailPort = await bound('webmail.port', config.webmail.port, host, () => webmail.listen(config.webmail.port, host));
+    const webmailPort = await bound('webmail.port', config.webmail.port, host, (port) => webmail.listen(port, host));
 
     const api = new OperatorApiServer({
       credentials: context.operatorCredentials, routes: operatorApiRoutes(context), tls, logger: logger.child('api'),
     });
     closables.push(api);
-    const apiPort = await bound('api.port', config.api.port, host, () => api.listen(config.api.port, host));
+    const apiPort = await bound('api.port', config.api.port, host, (port) => api.listen(port, host));
 
     const postmaster = postmasterAddress(config.operator.domains);
     if (!(await context.mailboxes.resolveAddress(postmaster))) {
@@ -141,9 +141,9 @@ export async function startOperator(config: Readonly<Config>, logger: Logger, cl
 }
 
 /** Binds one listener; a port taken or refused stops the start, naming the setting to change. */
-async function bound(key: string, port: number, host: string, listen: () => Promise<number>): Promise<number> {
+async function bound(key: string, port: number, host: string, listen: (port: number) => Promise<number>): Promise<number> {
   try {
-    return await listen();
+    return await listen(port);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const problem = code === 'EADDRINUSE' ? 'the port is already in use (another Hygie or mail server running?)'

@@ -267,7 +267,7 @@ export class KnexMessageStore implements MessageStore {
 
   async copy(folderId: number, uids: readonly number[], targetFolderId: number): Promise<CopyResult> {
     return this.write(async (trx) => {
-      const target = await trx('folders').where({ id: targetFolderId }).first('uid_validity', 'mailbox_id');
+      const target = await trx('folders').where({ id: targetFolderId }).first('uid_validity');
       if (!target) throw new Error(`no folder ${targetFolderId}`);
       const rows = uids.length === 0 ? [] : await selectByUids(trx, folderId, uids, '*');
       const changes: FolderChange[] = [];
@@ -297,7 +297,7 @@ export class KnexMessageStore implements MessageStore {
       const changes: FolderChange[] = [];
       const result: AppendResult[] = [];
       if (options.audit) await this.audit?.record(options.audit, trx);
-      await this.blobs.put(trx, raw);
+      await this.blobs.put(trx, raw, blobId);
       await saveTexts(trx, blobId, index);
       for (const folderId of folderIds) {
         const { uid, uidValidity, change } = await this.insertRow(trx, folderId, row);

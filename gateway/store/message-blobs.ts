@@ -52,9 +52,8 @@ export class MessageBlobs {
     return createHash('sha256').update(content).digest('hex');
   }
 
-  /** Adds the body in the caller's transaction (kept once if already there); returns its id. */
-  async put(trx: Knex.Transaction, content: Buffer): Promise<string> {
-    const id = MessageBlobs.idOf(content);
+  /** Adds the body in the caller's transaction (kept once if already there); returns its id (`id` if the caller has it already). */
+  async put(trx: Knex.Transaction, content: Buffer, id = MessageBlobs.idOf(content)): Promise<string> {
     await insertInCommit(trx, 'message_blobs', { id, content }, { ignoreConflictOn: 'id' });
     this.remember(id, content);
     return id;
