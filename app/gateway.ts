@@ -63,7 +63,9 @@ export async function buildGateway(context: OperatorContext, tls: { key: string;
   const routeOf = (name: string, domain: string): SmtpRoute => smtpRoute(router.profile(name as NetworkName), authoritiesOf(name as NetworkName), tls, domain);
   const runner = new QueueRunner({
     queue, clock, logger: logger.child('queue'), hostname, dsnFrom,
-    transport: new SmtpTransport({ hostname, route: routeOf }),
+    concurrency: config.queue.concurrency, perDomainConcurrency: config.queue.perDomainConcurrency,
+    delayWarningSeconds: config.queue.delayWarningHours * 3600,
+    transport: new SmtpTransport({ hostname, route: routeOf, connectionsPerHost: config.queue.perDomainConcurrency }),
     dsn: async (raw, to) => {
       const local = await context.mailboxes.resolveAddress(to);
       if (local && !local.deleted) await store.deliver([local.mailboxId], raw);

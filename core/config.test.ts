@@ -62,6 +62,11 @@ test('a value of the wrong type or out of range is refused and named', () => {
     (e: unknown) => e instanceof ConfigError && e.key === 'webmail.port' && /HYGIE_WEBMAIL_PORT/.test(e.message));
   assert.throws(() => loadConfig({ file: undefined, env: { HYGIE_OPERATOR_DOMAINS_MSSANTE: 'not a domain' } }),
     (e: unknown) => e instanceof ConfigError && e.key === 'operator.domains.mssante');
+  assert.throws(() => loadConfig({ file: undefined, env: { HYGIE_QUEUE_PER_DOMAIN_CONCURRENCY: '0' } }),
+    (e: unknown) => e instanceof ConfigError && e.key === 'queue.perDomainConcurrency' && /at least 1/.test(e.message));
+  assert.throws(() => loadConfig({ file: undefined, env: { HYGIE_QUEUE_CONCURRENCY: '2.5' } }),
+    (e: unknown) => e instanceof ConfigError && e.key === 'queue.concurrency' && /whole number/.test(e.message));
+  assert.equal(loadConfig({ file: undefined, env: { HYGIE_QUEUE_LIFETIME_HOURS: '48' } }).config.queue.lifetimeHours, 48);
 });
 
 test('malformed YAML and a missing file are refused with the file named', () => {

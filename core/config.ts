@@ -100,6 +100,20 @@ export interface Config {
     /** Anything else: plain mail, for non-health boxes only, when allowed. */
     external: NetworkSettings & { allowPlain: boolean };
   };
+  queue: {
+    /** A message not delivered after this long is returned to its sender (failure DSN). */
+    lifetimeHours: number;
+    /** A delay DSN (once) when a message is still undelivered after this long; 0: none. */
+    delayWarningHours: number;
+    /** Delay before the second attempt after a temporary failure; each further delay doubles. */
+    firstRetrySeconds: number;
+    /** Longest delay between two attempts. */
+    maxRetrySeconds: number;
+    /** SMTP transactions under way at once, in all. */
+    concurrency: number;
+    /** SMTP transactions under way at once to one domain (and connections kept open to each of its hosts). */
+    perDomainConcurrency: number;
+  };
   lifecycle: {
     /** Run the sweep every day inside `hygie start`. */
     enabled: boolean;
@@ -178,6 +192,7 @@ export const DEFAULT_CONFIG: Config = {
     regional: { domains: [], relayHost: '', port: 25, clientCertFile: '', clientKeyFile: '', caFile: '' },
     external: { domains: [], relayHost: '', port: 25, clientCertFile: '', clientKeyFile: '', caFile: '', allowPlain: false },
   },
+  queue: { lifetimeHours: 120, delayWarningHours: 4, firstRetrySeconds: 60, maxRetrySeconds: 4 * 3600, concurrency: 32, perDomainConcurrency: 10 },
   lifecycle: {
     enabled: true,
     runAt: '03:30',
@@ -223,11 +238,13 @@ const CHECKS: Record<string, (value: unknown) => string | undefined> = {
   'smtp.maxMessageSize': (v) => (Number(v) >= 1024 ? undefined : 'must be at least 1024 bytes'),
   'smtp.shutdownGraceSeconds': nonNegative,
   'smtp.maxMessagesPerHour': nonNegative,
+  'queue.lifetimeHours': atLeastOne, 'queue.delayWarningHours': nonNegative, 'queue.firstRetrySeconds': atLeastOne,
+  'queue.maxRetrySeconds': atLeastOne, 'queue.concurrency': positiveInteger, 'queue.perDomainConcurrency': positiveInteger,
   'registry.maxVanishedPercent': (v) => (Number(v) >= 0 && Number(v) <= 100 ? undefined : 'must be a percentage between 0 and 100'),
   'registry.vanishedAlwaysAccepted': nonNegative,
   'lifecycle.runAt': (v) => (/^([01]\d|2[0-3]):[0-5]\d$/.test(v as string) ? undefined : 'must be a time of day, HH:MM'),
-  'auth.maxFailures': (v) => (Number(v) >= 1 ? undefined : 'must be at least 1'),
-  'auth.windowSeconds': (v) => (Number(v) >= 1 ? undefined : 'must be at least 1'),
+  'auth.maxFailures': atLeastOne,
+  'auth.windowSeconds': atLeastOne,
   'server.hostnames': (v) => ((v as string[]).length > 0 && (v as string[]).every(isDomainName) ? undefined : 'must list at least one valid host name'),
   'server.dataDir': (v) => ((v as string).length > 0 ? undefined : 'must not be empty'),
   'webmail.language': (v) => (v === 'fr' || v === 'en' ? undefined : 'must be "fr" or "en"'),
@@ -249,6 +266,12 @@ function port(value: unknown): string | undefined {
 }
 function nonNegative(value: unknown): string | undefined {
   return Number(value) >= 0 ? undefined : 'must not be negative';
+}
+function atLeastOne(value: unknown): string | undefined {
+  return Number(value) >= 1 ? undefined : 'must be at least 1';
+}
+function positiveInteger(value: unknown): string | undefined {
+  return Number.isInteger(Number(value)) && Number(value) >= 1 ? undefined : 'must be a whole number of at least 1';
 }
 function isDomainName(value: string): boolean {
   return /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(value);

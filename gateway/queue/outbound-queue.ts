@@ -158,7 +158,8 @@ export class OutboundQueue {
     const due = (q: Knex.QueryBuilder) => q
       .where((w) => w.where('status', 'queued').where('next_attempt_at', '<=', now))
       .orWhere((w) => w.where('status', 'delivering').where('lease_until', '<', now));
-    const rows: Array<Record<string, unknown>> = await this.db.transaction(async (trx) => {
+    // A claim is a write (the lease): it shares the group commit of the writes around it.
+    const rows: Array<Record<string, unknown>> = await this.batcher.run(async (trx) => {
       let ids: number[];
       if (databaseKind(this.db) === 'postgres') {
         const picked = await trx('outbound_recipients').select('id').where(due).orderBy('next_attempt_at').limit(limit).forUpdate().skipLocked();

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { buildDsn, statusOf, type DsnAction, type DsnRecipient } from './dsn.js';
+import { DomainSlots } from './domain-slots.js';
 import type { ClaimedDelivery, OutboundQueue, QueueEntry } from './outbound-queue.js';
 import type { DeliveryTransport, RecipientOutcome } from './transport.js';
 
@@ -29,7 +30,7 @@ export interface QueueRunnerOptions {
   concurrency?: number;
   perDomainConcurrency?: number;
   leaseSeconds?: number;
-  /** A delay DSN after this long undelivered (default 4 h). */
+  /** A delay DSN after this long undelivered (default 4 h; 0: none). */
   delayWarningSeconds?: number;
   /** Idle poll interval: retries come due without anyone waking us. */
   pollMs?: number;
@@ -39,7 +40,7 @@ export class QueueRunner {
   private readonly options: QueueRunnerOptions;
   private readonly owner = `runner-${randomUUID()}`;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly perDomain = new Map<string, number>();
+  private readonly perDomain: DomainSlots;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
@@ -52,6 +53,7 @@ export class QueueRunner {
 
   constructor(options: QueueRunnerOptions) {
     this.options = options;
+    this.perDomain = new DomainSlots(options.perDomainConcurrency ?? 4);
   }
 
   start(): void {
@@ -132,7 +134,7 @@ export class QueueRunner {
   }
 
   private async deliverGroup(group: ClaimedDelivery): Promise<void> {
-    await this.acquireDomain(group.domain);
+    await this.perDomain.acquire(group.domain);
     let outcomes: RecipientOutcome[];
     try {
       const raw = await this.options.queue.readMessage(group.blobId);
@@ -142,7 +144,7 @@ export class QueueRunner {
     } catch (error) {
       outcomes = group.recipients.map((r) => ({ address: r.address, accepted: false, permanent: false, text: (error as Error).message }));
     } finally {
-      this.releaseDomain(group.domain);
+      this.perDomain.release(group.domain);
     }
     const outcomeOf = (address: string): RecipientOutcome => outcomes.find((o) => o.address === address)
       ?? { address, accepted: false, permanent: true, text: `no mail exchanger accepts mail for ${group.domain}` };
@@ -185,7 +187,9 @@ export class QueueRunner {
     this.lastHousekeeping = now;
     const expired = await this.options.queue.expireOverdue();
     if (expired.length) await this.report(expired, 'failed');
-    const late = await this.options.queue.takeDelayWarnings(this.options.delayWarningSeconds ?? 4 * 3600);
+    const warnAfter = this.options.delayWarningSeconds ?? 4 * 3600;
+    if (warnAfter <= 0) return;
+    const late = await this.options.queue.takeDelayWarnings(warnAfter);
     if (late.length) await this.report(late, 'delayed');
   }
 
@@ -217,16 +221,6 @@ export class QueueRunner {
         this.options.logger.error('could not send a DSN', { error, messageRowId, action });
       }
     }
-  }
-
-  private async acquireDomain(domain: string): Promise<void> {
-    const limit = this.options.perDomainConcurrency ?? 4;
-    while ((this.perDomain.get(domain) ?? 0) >= limit) await new Promise((resolve) => setTimeout(resolve, 20));
-    this.perDomain.set(domain, (this.perDomain.get(domain) ?? 0) + 1);
-  }
-
-  private releaseDomain(domain: string): void {
-    this.perDomain.set(domain, (this.perDomain.get(domain) ?? 1) - 1);
   }
 }
 
