@@ -6,6 +6,7 @@
  * resolves, i.e. after the database commit.
  */
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { AuditEvent, AuditTrail } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
 import { HygieError, isHygieError } from '../../core/errors.js';
@@ -14,7 +15,7 @@ import type { SendingBox, SendingRights } from '../../directory/sending-rights.j
 import type { MessageStore } from '../store/types.js';
 import { openSmime, type InboundSmimeOperations, type OpenedMessage } from './inbound-smime.js';
 import { checkMessage } from './message-checks.js';
-import type { DispatchResult, OutboundDispatch } from './outbound.js';
+import type { OutboundDispatch, PreparedDispatch } from './outbound.js';
 import type { PeerPolicy } from './peer-policy.js';
 import type { RecipientResolver } from './recipients.js';
 import { checkSender } from './sender.js';
@@ -94,18 +95,19 @@ export class MessageIntake {
     let refused: AcceptedMessage['refused'] = [];
     let opened: OpenedMessage | undefined;
     try {
-      // The remote copies and the Sent copy are written side by side, so that they share a
-      // group commit. If either fails the client gets an error and sends again: a copy is
-      // never dropped after the 250 (and the Sent copy is kept once per Message-ID).
-      const relaying = remote.length > 0 ? this.relay(raw, envelope, remote, peer, checked.messageId) : undefined;
-      const sentCopy = peer.channel === 'submission' && peer.sender && this.options.outbound
-        ? this.options.store.append(peer.sender.mailboxId, 'Sent', checked.raw, { flags: ['\\Seen'] })
-        : undefined;
-      const [relayOutcome, sentOutcome] = await Promise.allSettled([relaying, sentCopy]);
-      if (relayOutcome.status === 'rejected') throw relayOutcome.reason;
-      if (sentOutcome.status === 'rejected') throw sentOutcome.reason;
-      if (relayOutcome.value) ({ copies: relayed, refused } = relayOutcome.value);
-      const accepted = (): AuditEvent => ({
+      // The remote copies are protected (in the S/MIME workers) while the local ones are
+      // opened; then everything is written in one group commit: the Sent copy with the
+      // queued copies, the local copies with the record of the acceptance. If a write
+      // fails the client gets an error and sends again: nothing is dropped after the 250
+      // (and the Sent copy is kept once per Message-ID).
+      const [relay, openedCopy] = await Promise.all([
+        remote.length > 0 ? this.prepareRelay(raw, envelope, remote, peer, checked.messageId) : undefined,
+        // Decrypted and verified before the trace fields go on top, as a delivering MTA writes them.
+        local.length > 0 && this.options.smime ? openSmime(checked.raw, local.map((r) => r.address), this.options.smime, this.options.hostname) : undefined,
+      ]);
+      opened = openedCopy;
+      if (relay) ({ copies: relayed, refused } = relay.result);
+      const accepted: AuditEvent = {
         action: 'smtp.accept', outcome: 'success', actor: peer.user?.login ?? envelope.mailFrom, subject: checked.messageId ?? queueId,
         channel: peer.channel === 'mx' ? 'smtp' : 'submission', remoteAddress: peer.remoteAddress,
         details: {
@@ -114,15 +116,25 @@ export class MessageIntake {
           ...(peer.clientCertificate ? { peerCertificate: { subject: peer.clientCertificate.subject, issuer: peer.clientCertificate.issuer, sha256: peer.clientCertificate.fingerprint256, authorized: peer.clientCertificate.authorized } } : {}),
           ...(opened ? { smime: { decryption: opened.decryption, signature: opened.signature } } : {}),
         },
-      });
-      if (local.length > 0) {
-        // Decrypted and verified before the trace fields go on top, as a delivering MTA writes them.
-        opened = this.options.smime ? await openSmime(checked.raw, local.map((r) => r.address), this.options.smime, this.options.hostname) : undefined;
-        // The last write: the acceptance is recorded in its transaction (relayed copies are already queued).
-        await this.options.store.deliver(local.map((r) => r.mailboxId), opened ? traced(opened.raw) : raw, { audit: accepted() });
-      } else {
-        await this.options.audit.record(accepted());
+      };
+      const queueCopies = relay ? (trx: Knex.Transaction) => relay.write(trx) : undefined;
+      const sentBox = peer.channel === 'submission' && this.options.outbound ? peer.sender?.mailboxId : undefined;
+      const writes: Promise<unknown>[] = [];
+      if (sentBox !== undefined) {
+        writes.push(this.options.store.append(sentBox, 'Sent', checked.raw, {
+          flags: ['\\Seen'], ...(queueCopies ? { alongside: queueCopies } : {}), ...(local.length === 0 ? { audit: accepted } : {}),
+        }));
       }
+      if (local.length > 0) {
+        writes.push(this.options.store.deliver(local.map((r) => r.mailboxId), opened ? traced(opened.raw) : raw, {
+          audit: accepted, ...(queueCopies && sentBox === undefined ? { alongside: queueCopies } : {}),
+        }));
+      } else if (sentBox === undefined) {
+        writes.push(queueCopies ? this.options.audit.recordAlong(accepted, queueCopies) : this.options.audit.record(accepted));
+      }
+      // Issued together, so that they share a commit; all must have succeeded.
+      for (const outcome of await Promise.allSettled(writes)) if (outcome.status === 'rejected') throw outcome.reason;
+      await relay?.reportRefused();
     } catch (error) {
       await this.auditRefusal(peer, { mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, stage: 'store', queueId }, error);
       if (isHygieError(error)) throw error;
@@ -131,9 +143,9 @@ export class MessageIntake {
     return { queueId, messageId: checked.messageId, deliveredTo: local, relayed, refused, size: raw.length };
   }
 
-  private async relay(raw: Buffer, envelope: Envelope, remote: readonly RemoteRecipient[], peer: PeerInfo, messageId: string | null): Promise<DispatchResult> {
+  private async prepareRelay(raw: Buffer, envelope: Envelope, remote: readonly RemoteRecipient[], peer: PeerInfo, messageId: string | null): Promise<PreparedDispatch> {
     if (!this.options.outbound || !peer.sender) throw new HygieError('NO_ROUTE', 'relaying is not configured on this operator');
-    return this.options.outbound.dispatch(raw, envelope, peer.sender, remote, messageId);
+    return this.options.outbound.prepare(raw, envelope, peer.sender, remote, messageId);
   }
 
   /** Counted at MAIL FROM, so a burst is stopped before its data is sent. */

@@ -173,6 +173,8 @@ export class KnexMessageStore implements MessageStore {
       found = { id: folder.id, uid_validity: folder.uidValidity, special_use: folder.specialUse, same_message_uid: null };
     }
     if (found.special_use === '\\Sent' && found.same_message_uid !== null) {
+      // Kept once, but what was to be written with it still is (a client sending again after an error).
+      if (options.audit || options.alongside) await this.writes.run((trx) => this.writeAlongside(trx, options));
       return { folderId: Number(found.id), uidValidity: Number(found.uid_validity), uid: Number(found.same_message_uid) };
     }
     const [result] = await this.insertCopies([Number(found.id)], raw, options);
@@ -292,11 +294,10 @@ export class KnexMessageStore implements MessageStore {
       sent_at: summary.sentAt ? toIso(summary.sentAt) : null, flags: normaliseFlags(options.flags ?? []),
       envelope: index.envelope, body_structure: index.bodyStructure,
     };
-    if (options.audit && !this.audit) throw new Error('this store has no audit trail to record in');
     return this.write(async (trx) => {
       const changes: FolderChange[] = [];
       const result: AppendResult[] = [];
-      if (options.audit) await this.audit?.record(options.audit, trx);
+      await this.writeAlongside(trx, options);
       await this.blobs.put(trx, raw, blobId);
       await saveTexts(trx, blobId, index);
       for (const folderId of folderIds) {
@@ -306,6 +307,15 @@ export class KnexMessageStore implements MessageStore {
       }
       return { result, changes };
     });
+  }
+
+  /** The audit record and other writes that commit with a copy. */
+  private async writeAlongside(trx: Knex.Transaction, options: AppendOptions): Promise<void> {
+    if (options.audit) {
+      if (!this.audit) throw new Error('this store has no audit trail to record in');
+      await this.audit.record(options.audit, trx);
+    }
+    if (options.alongside) await options.alongside(trx);
   }
 
   /** Runs a write in the next group commit; watchers hear of its changes once it is committed. */

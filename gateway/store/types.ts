@@ -4,6 +4,7 @@
  * the folder's modseq and is written to a change journal that IDLE and webmail alerts
  * follow. Implementation: KnexMessageStore (SQLite / PostgreSQL, bodies in `message_blobs`).
  */
+import type { Knex } from 'knex';
 import type { AuditEvent } from '../../core/audit.js';
 
 /** RFC 6154 special-use attributes of the folders every mailbox gets. */
@@ -85,6 +86,8 @@ export interface AppendOptions {
    * message is recorded if and only if the message is stored, and costs no commit of its own.
    */
   audit?: AuditEvent;
+  /** Other writes of the same acceptance (the queued copies of a message also relayed), in the same transaction. */
+  alongside?: (trx: Knex.Transaction) => Promise<void>;
 }
 
 export interface AppendResult {
