@@ -32,6 +32,12 @@ import { cpuMeterOf, peakRssOf, peakSampler, treePssOf } from './processes.js';
 import { line, mib, summarise } from './stats.js';
 
 const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 2000);
+/**
+ * Messages sent through each load before it is measured, and not counted: a Node process
+ * compiles its hot paths during its first seconds, and an operator in service is past
+ * them. Postfix gets the same warm-up. BENCH_RELAY_WARMUP=0 measures from a cold start.
+ */
+const WARMUP = Number(process.env.BENCH_RELAY_WARMUP ?? 500);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const SIZE = Number(process.env.BENCH_SIZE ?? 10240);
 const PASSWORD = 'mot de passe du banc relais';
@@ -211,13 +217,13 @@ async function startPostfixPair(): Promise<RelayPair & { describe: string }> {
 }
 
 /** `count` messages to one target from CONNECTIONS pooled nodemailer clients, each 250 timed. */
-async function sendAll(target: SmtpTarget, message: (n: number) => { from: string; to: string; raw: string }): Promise<{ latencies: number[]; seconds: number }> {
+async function sendAll(target: SmtpTarget, message: (n: number) => { from: string; to: string; raw: string }, count = MESSAGES): Promise<{ latencies: number[]; seconds: number }> {
   const transport = nodemailer.createTransport({
     pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity, host: '127.0.0.1', port: target.port, secure: false, requireTLS: true,
     tls: { ca: target.ca, servername: 'localhost' }, auth: target.auth,
   });
   try {
-    return await runLoad(MESSAGES, CONNECTIONS, (n) => {
+    return await runLoad(count, CONNECTIONS, (n) => {
       const { from, to, raw } = message(n);
       return transport.sendMail({ envelope: { from, to: [to] }, raw });
     });
@@ -234,12 +240,12 @@ const incomplete = (arrived: number): string => (arrived < MESSAGES
 /** How long the count may stay still before the wait gives up (messages refused or lost would never arrive). */
 const STALL_MS = 30_000;
 
-/** Polls `count` until it reaches `expected`, or stays still for STALL_MS; the report says how many arrived. */
-async function waitFor(count: () => Promise<number>, expected: number, started: number): Promise<{ reached: number; seconds: number }> {
+/** Polls `count` until it reaches `expected` more than `base`, or stays still for STALL_MS; the report says how many arrived. */
+async function waitFor(count: () => Promise<number>, expected: number, started: number, base = 0): Promise<{ reached: number; seconds: number }> {
   let reached = 0;
   let lastProgress = performance.now();
   for (;;) {
-    const now = await count();
+    const now = await count() - base;
     if (now !== reached) lastProgress = performance.now();
     reached = now;
     if (reached >= expected || performance.now() - lastProgress > STALL_MS) break;
@@ -259,19 +265,31 @@ const inbound = (n: number): { from: string; to: string; raw: string } => ({
   raw: `From: <labo@ailleurs.example>\r\nTo: <${SENDER}>\r\nSubject: Résultat ${n}\r\n\r\n${body}`,
 });
 
-/** Both loads on a pair, the relay first, then plain inbound mail to A's MX for a local box. */
+/** Sends `WARMUP` messages of a load and waits until they have all arrived; returns how many there are now. */
+async function warmUp(target: SmtpTarget, message: (n: number) => { from: string; to: string; raw: string }, arrived: () => Promise<number>): Promise<number> {
+  const before = await arrived();
+  if (WARMUP <= 0) return before;
+  await sendAll(target, (n) => message(MESSAGES + n), WARMUP);
+  await waitFor(arrived, WARMUP, performance.now(), before);
+  return arrived();
+}
+
+/** Both loads on a pair, the relay first, then plain inbound mail to A's MX for a local box; each after its warm-up. */
 async function measure(pair: RelayPair): Promise<Figures> {
+  const atC = await warmUp(pair.submission, relayed, () => pair.deliveredAtC());
   const cpuBefore = { ...pair.cpu(), clients: process.cpuUsage() };
   const started = performance.now();
   const submitted = await sendAll(pair.submission, relayed);
-  const delivered = await waitFor(() => pair.deliveredAtC(), MESSAGES, started);
+  const delivered = await waitFor(() => pair.deliveredAtC(), MESSAGES, started, atC);
   const cpuAfter = pair.cpu();
   const clients = process.cpuUsage(cpuBefore.clients);
   const cpuPerMessage = { a: (cpuAfter.a - cpuBefore.a) / MESSAGES, c: (cpuAfter.c - cpuBefore.c) / MESSAGES, clients: (clients.user + clients.system) / MESSAGES };
+  const atA = await warmUp(pair.mx, inbound, () => pair.storedAtA());
+  const cpuBeforeInbound = pair.cpu().a;
   const inboundStarted = performance.now();
   const accepted = await sendAll(pair.mx, inbound);
-  const stored = await waitFor(() => pair.storedAtA(), MESSAGES, inboundStarted);
-  const inboundCpuPerMessage = (pair.cpu().a - cpuAfter.a) / MESSAGES;
+  const stored = await waitFor(() => pair.storedAtA(), MESSAGES, inboundStarted, atA);
+  const inboundCpuPerMessage = (pair.cpu().a - cpuBeforeInbound) / MESSAGES;
   return {
     submittedSeconds: submitted.seconds, submission: summarise(submitted.latencies), delivered: delivered.reached, deliveredSeconds: delivered.seconds,
     cpuPerMessage, memory: pair.memory(), inboundSeconds: accepted.seconds, inbound: summarise(accepted.latencies),
@@ -308,7 +326,8 @@ function ratio(ours: number, theirs: number): string {
 }
 
 export async function benchRelay(): Promise<void> {
-  console.log(`Relay benchmark — ${MESSAGES} messages of ${SIZE} bytes, ${CONNECTIONS} clients, A signs+encrypts (RSA-2048, AES-256-CBC) and relays to C over TLS; ${os.cpus().length} cores`);
+  console.log(`Relay benchmark — ${MESSAGES} messages of ${SIZE} bytes, ${CONNECTIONS} clients, A signs+encrypts (RSA-2048, AES-256-CBC) and relays to C over TLS; ${os.cpus().length} cores; `
+    + (WARMUP > 0 ? `each load measured after a warm-up of ${WARMUP} messages, not counted (BENCH_RELAY_WARMUP)` : 'measured from a cold start'));
   const ours = await measureOn(startHygiePair, (_pair, figures) => report('', figures, { delivered: ' (target ≥ 300)', inbound: '' }));
   const unavailable = postfixUnavailable();
   if (unavailable) {
