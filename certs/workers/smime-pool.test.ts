@@ -145,3 +145,21 @@ test('an idle pool that was never closed does not keep the process alive', () =>
   assert.equal(child.status, 0, child.stderr);
   assert.equal(child.stdout, 'INVALID_INPUT\ndone\n');
 });
+
+test('an operator started with V8 flags that workers refuse (a larger heap, --expose-gc) still has working workers', () => {
+  const poolModule = fileURLToPath(new URL('./smime-pool.js', import.meta.url));
+  const x509Module = fileURLToPath(new URL('../x509.js', import.meta.url));
+  const script = `
+    const { readFileSync } = await import('node:fs');
+    const { SmimePool } = await import(${JSON.stringify(poolModule)});
+    const { parseCertificate } = await import(${JSON.stringify(x509Module)});
+    const pool = new SmimePool({ size: 1 });
+    const recipient = parseCertificate(readFileSync(${JSON.stringify(world.helene.certFile)}, 'utf8'));
+    const sealed = await pool.encryptMessage(Buffer.from('Subject: x\\r\\n\\r\\nbody\\r\\n'), [recipient]);
+    console.log(/application\\/pkcs7-mime/.test(sealed.toString('latin1')) ? 'encrypted' : 'not encrypted');
+    await pool.close();`;
+  const flags = ['--max-old-space-size=512', '--max-semi-space-size=32', '--expose-gc', '--enable-source-maps'];
+  const child = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(child.stdout, 'encrypted\n');
+});

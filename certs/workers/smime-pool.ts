@@ -11,7 +11,7 @@
  */
 import { KeyObject } from 'node:crypto';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type * as pkijs from 'pkijs';
 import { HygieError, type ErrorCode } from '../../core/errors.js';
 import type { DecryptResult, RecipientKey } from '../cms/decrypt.js';
@@ -171,11 +171,7 @@ export class SmimePool implements SmimeOperations {
   }
 
   private start(): PoolWorker {
-    // The worker inherits the process's flags, but --input-type (a script given with -e) would
-    // stop it loading its file, and Node refuses to start a worker with the process-wide
-    // profiling flags --prof and --perf-* (so that an operator can still be profiled).
-    const execArgv = process.execArgv.filter((flag) => !/^--(input-type|perf-|prof$)/.test(flag));
-    const thread = new Worker(WORKER_URL, { workerData: { cacheSize: this.cacheSize }, execArgv });
+    const thread = startWorker({ workerData: { cacheSize: this.cacheSize } });
     thread.unref();
     const outbox = new Outbox<JobRequest>((requests, transfers) => thread.postMessage(requests, transfers));
     const worker: PoolWorker = { thread, outbox, held: new RecentRefs(this.cacheSize), pending: new Map(), whenIdle: [] };
@@ -219,6 +215,30 @@ export class SmimePool implements SmimeOperations {
       job.reject(new Error(`S/MIME worker failed: ${error.message}`, { cause: error }));
     }
     void worker.thread.terminate();
+  }
+}
+
+/** The process's flags the workers were last started with (see startWorker). */
+let workerFlags: string[] | undefined;
+
+/**
+ * A worker inherits the process's flags (so that `--cpu-prof` profiles it too), but not
+ * --input-type (a script given with -e would stop it loading its file), and not those
+ * Node refuses for workers: V8's, process-wide (--max-old-space-size, --max-semi-space-size,
+ * --expose-gc, --perf-basic-prof, --prof…). An operator started with them, as operators
+ * often start Node with a larger heap, would otherwise fail every S/MIME operation.
+ */
+function startWorker(options: WorkerOptions): Worker {
+  workerFlags ??= process.execArgv.filter((flag) => !/^--input-type/.test(flag));
+  try {
+    return new Worker(WORKER_URL, { ...options, execArgv: workerFlags });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    // Node names the flags it refuses: "… invalid execArgv flags: --a, --b".
+    const refused = new Set((error as Error).message.replace(/^[^:]*:/, '').split(',').map((flag) => flag.trim()));
+    const kept = workerFlags.filter((flag) => !refused.has(flag));
+    workerFlags = kept.length < workerFlags.length ? kept : [];
+    return new Worker(WORKER_URL, { ...options, execArgv: workerFlags });
   }
 }
 
