@@ -235,6 +235,23 @@ describe('bridging MSSanté, Apicrypt and the regional S/MIME domain', () => {
     const appended = await a.context.store.append(boxId, 'Sent', Buffer.from(sentCopy, 'latin1'), { flags: ['\\Seen'] });
     assert.equal(appended.uid, sentMessages[0]!.uid);
     assert.equal((await a.context.store.listMessages(sentFolder!.id)).length, 1);
+
+    // A's audit trail: the relay (three copies, each with its identity and protection), then
+    // the acceptance, written in the commit that queued the copies; then each delivery.
+    const trail = (await a.context.audit.list({ subject: sentMessages[0]!.messageId ?? '' })).reverse();
+    const relay = trail.find((r) => r.action === 'smtp.relay');
+    const acceptance = trail.find((r) => r.action === 'smtp.accept');
+    assert.ok(relay && acceptance, `relay and acceptance recorded: ${trail.map((r) => r.action).join(', ')}`);
+    assert.ok(relay.id < acceptance.id, 'the relay is recorded before the acceptance');
+    const copies = relay.details.copies as Array<{ network: string; identity: string; protection: string }>;
+    assert.deepEqual(copies.map((c) => `${c.network} ${c.identity}`).sort(), [
+      'apicrypt anne.kerjean.ra@medical.apicrypt.region-a.test', 'mssante anne.kerjean@region-a.mssante.test', 'regional anne.kerjean@region-a.test',
+    ]);
+    assert.equal((acceptance.details.relayed as unknown[]).length, 3);
+    await waitFor('a delivery record for each copy', async () => {
+      const delivered = (await a.context.audit.list({ action: 'queue.delivered', subject: sentMessages[0]!.messageId ?? '' })).map((r) => r.details.route).sort();
+      return delivered.length === 3 ? delivered : undefined;
+    });
   });
 
   test('replies to each alias come back to the one INBOX', async () => {

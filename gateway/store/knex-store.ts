@@ -311,11 +311,10 @@ export class KnexMessageStore implements MessageStore {
 
   /** The audit record and other writes that commit with a copy. */
   private async writeAlongside(trx: Knex.Transaction, options: AppendOptions): Promise<void> {
-    if (options.audit) {
-      if (!this.audit) throw new Error('this store has no audit trail to record in');
-      await this.audit.record(options.audit, trx);
-    }
+    if (options.audit && !this.audit) throw new Error('this store has no audit trail to record in');
     if (options.alongside) await options.alongside(trx);
+    // Last, so that the records of what went with the copy (a relay) come before it in the trail.
+    if (options.audit) await this.audit?.record(options.audit, trx);
   }
 
   /** Runs a write in the next group commit; watchers hear of its changes once it is committed. */
