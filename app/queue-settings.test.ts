@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { CLI } from '../conformance-tests/harness.js';
 import { loadConfig } from '../core/config.js';
 import { Logger } from '../core/logger.js';
 import { openContext } from './context.js';
@@ -21,6 +23,10 @@ test('the queue section of the configuration sets the lifetime and the retry del
     const [entry] = await context.queue.list();
     assert.ok(entry);
     assert.equal(Date.parse(entry.expiresAt) - Date.parse(entry.createdAt), 2 * 3600 * 1000);
+    // The operator sees when it will be returned.
+    const listed = spawnSync(process.execPath, [CLI, 'queue', 'list'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HYGIE_SERVER_DATA_DIR: dir } });
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`queued +regional a@esante-demo\\.test -> b@partenaire\\.test .* returned ${entry.expiresAt.replaceAll('.', '\\.')}`));
 
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 2; attempt++) {

@@ -20,7 +20,7 @@ const list: CliCommand = {
     if (entries.length === 0) console.log('The queue is empty.');
     for (const e of entries) {
       console.log(`${String(e.id).padStart(6)}  ${e.status.padEnd(10)} ${e.route.padEnd(8)} ${e.envelopeFrom} -> ${e.recipient}  attempts ${e.attempts}` +
-        `${e.status === 'queued' ? `  next ${e.nextAttemptAt}` : ''}${e.lastError ? `\n          last error: ${e.lastError}` : ''}`);
+        `${e.status === 'queued' ? `  next ${e.nextAttemptAt}  returned ${e.expiresAt}` : ''}${e.lastError ? `\n          last error: ${e.lastError}` : ''}`);
     }
     return 0;
   }),

@@ -156,6 +156,7 @@ export class QueueRunner {
         messageId: group.messageId, route: group.route, recipients: delivered.map((r) => r.address), response: first.text,
         ...(first.remoteMta ? { remoteMta: first.remoteMta } : {}),
       });
+      this.options.logger.info('delivered', { messageId: group.messageId, route: group.route, to: delivered.map((r) => r.address).join(','), relay: first.remoteMta, response: first.text });
     }
     const refused = group.recipients.filter((r) => !outcomeOf(r.address).accepted);
     // Recipients refused alike are recorded together; distinct reasons separately.
@@ -170,9 +171,15 @@ export class QueueRunner {
     }
     const ended: QueueEntry[] = [];
     for (const [key, { permanent, ids, addresses, remoteMta }] of byReason) {
-      ended.push(...await this.options.queue.markFailed(ids, { permanent, text: key.slice(key.indexOf('|') + 1) }, {
+      const text = key.slice(key.indexOf('|') + 1);
+      const endedHere = await this.options.queue.markFailed(ids, { permanent, text }, {
         messageId: group.messageId, route: group.route, recipients: addresses, ...(remoteMta ? { remoteMta } : {}),
-      }));
+      });
+      ended.push(...endedHere);
+      // As an MTA's log says it: each attempt that did not deliver, and whether it will be tried again.
+      const fields = { messageId: group.messageId, route: group.route, to: addresses.join(','), relay: remoteMta, reason: text };
+      if (endedHere.length === ids.length) this.options.logger.warn(permanent ? 'delivery refused, returned to the sender' : 'delivery abandoned (queue lifetime), returned to the sender', fields);
+      else this.options.logger.info('delivery deferred, will be tried again', fields);
     }
     if (ended.length) await this.report(ended, 'failed');
     // Only NOTIFY=SUCCESS asks for a delivery report: the entries are read again only then.
@@ -186,6 +193,9 @@ export class QueueRunner {
     if (now - this.lastHousekeeping < 30_000) return;
     this.lastHousekeeping = now;
     const expired = await this.options.queue.expireOverdue();
+    for (const entry of expired) {
+      this.options.logger.warn('delivery abandoned (queue lifetime), returned to the sender', { messageId: entry.messageId, route: entry.route, to: entry.recipient, reason: entry.lastError ?? 'never attempted' });
+    }
     if (expired.length) await this.report(expired, 'failed');
     const warnAfter = this.options.delayWarningSeconds ?? 4 * 3600;
     if (warnAfter <= 0) return;

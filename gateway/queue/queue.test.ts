@@ -15,7 +15,9 @@ import { QueueRunner } from './queue-runner.js';
 import { SmtpTransport } from './smtp-transport.js';
 import { startTestPeer, type TestPeer } from './testing.js';
 
-const logger = new Logger({ level: 'error', format: 'text', write: () => {} });
+/** What the runner logged, as an operator tailing the log reads it. */
+const logLines: string[] = [];
+const logger = new Logger({ level: 'info', format: 'text', write: (line) => logLines.push(line) });
 const MESSAGE = Buffer.from('From: <dr.house@esante-demo.test>\r\nTo: <a@peer.test>\r\nSubject: Compte rendu\r\nMessage-ID: <m1@esante-demo.test>\r\n\r\nCorps du message\r\n');
 
 for (const engine of ['sqlite', 'postgres'] as const) {
@@ -57,6 +59,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     });
 
     test('delivers, and reports a permanent refusal to the sender in a DSN while the other recipient gets it', { skip }, async () => {
+      logLines.length = 0;
       peer.behaviour = { recipient: (a) => (a === 'nobody@peer.test' ? { code: 550, message: '5.1.1 No such user here' } : undefined) };
       const queue = makeQueue();
       await queue.enqueue({ raw: MESSAGE, envelopeFrom: 'dr.house@esante-demo.test', recipients: [{ address: 'a@peer.test' }, { address: 'nobody@peer.test' }], route: 'mssante', messageId: '<m1@esante-demo.test>' });
@@ -81,10 +84,14 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       assert.match(dsns[0]!.raw, /Diagnostic-Code: smtp; 550 5\.1\.1 No such user here/);
       assert.match(dsns[0]!.raw, /Content-Type: text\/rfc822-headers\r\n\r\nFrom: <dr\.house@esante-demo\.test>/);
       assert.doesNotMatch(dsns[0]!.raw, /Corps du message/, 'headers only unless RET=FULL');
+      // And in the log, as an MTA's: the delivery and the refusal, with the message and the reason.
+      assert.ok(logLines.some((l) => /INFO .*delivered .*messageId=<m1@esante-demo\.test>.*to=a@peer\.test .*relay=127\.0\.0\.1/.test(l)), logLines.join('\n'));
+      assert.ok(logLines.some((l) => /WARN .*delivery refused, returned to the sender .*to=nobody@peer\.test .*550 5\.1\.1 No such user here/.test(l)), logLines.join('\n'));
     });
 
     test('a peer that is down: retried with back-off, one delay DSN, then a failure DSN when the lifetime runs out', { skip }, async () => {
       dsns.length = 0;
+      logLines.length = 0;
       peer.received.length = 0;
       peer.behaviour = { data: () => ({ code: 451, message: '4.3.0 Try again later' }) };
       const queue = makeQueue();
@@ -115,6 +122,8 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       assert.equal(dsns.length, 2);
       assert.match(dsns[1]!.raw, /Action: failed\r\nStatus: 4\.4\.7/);
       assert.equal(peer.received.length, 0);
+      assert.equal(logLines.filter((l) => /INFO .*delivery deferred, will be tried again .*to=b@peer\.test .*451 4\.3\.0 Try again later/.test(l)).length >= 2, true, logLines.join('\n'));
+      assert.ok(logLines.some((l) => /WARN .*delivery abandoned \(queue lifetime\), returned to the sender .*to=b@peer\.test/.test(l)), logLines.join('\n'));
     });
 
     test('a process that dies mid-delivery: the lease runs out and another runner delivers; the queue survives a restart', { skip }, async () => {
