@@ -306,4 +306,30 @@ describe('bridging MSSanté, Apicrypt and the regional S/MIME domain', () => {
     assert.match(dsn.raw.toString('utf8'), /Final-Recipient: rfc822; inconnu@partenaire\.test\r\nAction: failed\r\nStatus: 5\.7\.1/);
     assert.match(dsn.raw.toString('utf8'), /no valid S\/MIME encryption certificate is known for inconnu@partenaire\.test/);
   });
+
+  test('a message to a colleague on the same platform and to a partner: each gets one copy, one Sent copy, one acceptance', async () => {
+    await a.context.mailboxes.createPersonalMailbox({ firstName: 'Marc', lastName: 'Le Du', password: PASSWORD, actor: 'operator:test' });
+    const subject = 'Avis partagé — M. Tanguy';
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1', port: a.ports.submission, secure: false, requireTLS: true, auth: { user: 'anne.kerjean@region-a.test', pass: PASSWORD },
+      tls: { ca: a.caCertPem as string, servername: 'localhost' },
+    });
+    const info = await transport.sendMail({ from: 'anne.kerjean@region-a.test', to: ['marc.le-du@region-a.test', 'claire.morin@partenaire.test'], subject, text: 'Pour avis.' });
+    transport.close();
+    assert.deepEqual([...info.accepted].sort(), ['claire.morin@partenaire.test', 'marc.le-du@region-a.test']);
+
+    const atColleague = (await inbox(a, 'marc.le-du@region-a.test')).filter((m) => m.subject === subject);
+    assert.equal(atColleague.length, 1, 'the colleague has it as soon as it is acknowledged');
+    await waitFor('the copy at C', async () => (await inbox(c, 'claire.morin@partenaire.test')).find((m) => m.subject === subject));
+    const boxId = (await a.context.mailboxes.requireMailbox('anne.kerjean@region-a.test')).id;
+    const sent = await a.context.store.listMessages((await a.context.store.getFolder(boxId, 'Sent'))!.id);
+    const kept = sent.filter((m) => m.subject === subject);
+    assert.equal(kept.length, 1, 'one Sent copy');
+    const trail = await a.context.audit.list({ subject: kept[0]!.messageId ?? '' });
+    const acceptances = trail.filter((r) => r.action === 'smtp.accept');
+    assert.equal(acceptances.length, 1);
+    assert.deepEqual((acceptances[0]!.details.deliveredTo as Array<{ address: string }>).map((d) => d.address), ['marc.le-du@region-a.test']);
+    assert.deepEqual((acceptances[0]!.details.relayed as Array<{ recipients: string[] }>).flatMap((r) => r.recipients), ['claire.morin@partenaire.test']);
+    assert.equal(trail.filter((r) => r.action === 'smtp.relay').length, 1);
+  });
 });
