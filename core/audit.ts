@@ -90,14 +90,6 @@ export class AuditTrail {
     return this.pending.written;
   }
 
-  /** Records `event` in the same commit as `work`, the action it describes: both are written or neither. */
-  async recordAlong(event: AuditEvent, work: (trx: Knex.Transaction) => Promise<void>): Promise<void> {
-    await this.writes.run(async (trx) => {
-      await work(trx);
-      await this.record(event, trx);
-    });
-  }
-
   private rowOf(event: AuditEvent): AuditRow {
     return {
       at: toIso(this.clock.now()),

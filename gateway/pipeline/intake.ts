@@ -118,6 +118,7 @@ export class MessageIntake {
         },
       };
       const queueCopies = relay ? (trx: Knex.Transaction) => relay.write(trx) : undefined;
+      // Relaying needs a sending box and the outbound dispatch (prepareRelay), so queued copies always have a Sent copy to go with.
       const sentBox = peer.channel === 'submission' && this.options.outbound ? peer.sender?.mailboxId : undefined;
       const writes: Promise<unknown>[] = [];
       if (sentBox !== undefined) {
@@ -126,11 +127,9 @@ export class MessageIntake {
         }));
       }
       if (local.length > 0) {
-        writes.push(this.options.store.deliver(local.map((r) => r.mailboxId), opened ? traced(opened.raw) : raw, {
-          audit: accepted, ...(queueCopies && sentBox === undefined ? { alongside: queueCopies } : {}),
-        }));
+        writes.push(this.options.store.deliver(local.map((r) => r.mailboxId), opened ? traced(opened.raw) : raw, { audit: accepted }));
       } else if (sentBox === undefined) {
-        writes.push(queueCopies ? this.options.audit.recordAlong(accepted, queueCopies) : this.options.audit.record(accepted));
+        writes.push(this.options.audit.record(accepted));
       }
       // Issued together, so that they share a commit; all must have succeeded.
       for (const outcome of await Promise.allSettled(writes)) if (outcome.status === 'rejected') throw outcome.reason;
